@@ -1,0 +1,1 @@
+"""Model Lineage: where each model release comes from, with sources."""

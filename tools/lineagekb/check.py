@@ -1,0 +1,179 @@
+"""Checks across records: references, uniqueness, cycles, dates and sources."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import model
+from .document import Location
+from .load import KnowledgeBase, load
+from .problems import Problem
+
+SOURCE_FIELDS = ("source", "follows")
+
+
+def check(knowledge: KnowledgeBase) -> list[Problem]:
+    """Every cross-record problem, sorted by file and line."""
+    problems: list[Problem] = []
+    for checker in (check_references, check_hub_repos, check_cycles, check_dates, check_sources, check_from_scratch):
+        problems += checker(knowledge)
+    return sorted(problems)
+
+
+def references(record: model.Record) -> Iterator[tuple[Location, str, type[model.Record], str | None]]:
+    """Every id a record points at: (where, id, expected class, expected component role)."""
+    if isinstance(record, (model.Lineage, model.Dataset)) and record.organization:
+        yield ("organization", "value"), record.organization.value, model.Organization, None
+    if isinstance(record, model.Dataset) and record.subset_of:
+        yield ("subset_of", "value"), record.subset_of.value, model.Dataset, None
+    if isinstance(record, model.Lineage):
+        for index, parent in enumerate(record.parents):
+            yield ("parents", index, "id"), parent.id, type(record), None
+        for index, stage in enumerate(record.training):
+            if stage.dataset:
+                yield ("training", index, "dataset"), stage.dataset, model.Dataset, None
+    if isinstance(record, model.Release):
+        for index, encoder in enumerate(record.text_encoders.value if record.text_encoders else []):
+            yield ("text_encoders", "value", index), encoder, model.Component, model.ComponentKind.text_encoder
+        if record.image_encoder:
+            yield ("image_encoder", "value"), record.image_encoder.value, model.Component, model.ComponentKind.image_encoder
+        if record.autoencoder:
+            yield ("autoencoder", "value"), record.autoencoder.value, model.Component, model.ComponentKind.autoencoder
+
+
+def check_references(knowledge: KnowledgeBase) -> list[Problem]:
+    """References must name an existing record of the right kind."""
+    problems = []
+    for record_id, record in knowledge.records.items():
+        for loc, target_id, expected, role in references(record):
+            target = knowledge.records.get(target_id)
+            kind = expected.model_fields["kind"].annotation.__args__[0]
+            if target is None:
+                candidates = [r.id for r in knowledge.records.values() if isinstance(r, expected)]
+                close = difflib.get_close_matches(target_id, candidates, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"expected the id of a {kind} record"
+                problems.append(knowledge.problem(record_id, loc, f"unknown {kind} {target_id!r} ({hint})"))
+            elif not isinstance(target, expected):
+                problems.append(knowledge.problem(record_id, loc, f"{target_id!r} is a {target.kind} (expected the id of a {kind} record)"))
+            elif role and isinstance(target, model.Component) and target.role != role:
+                problems.append(knowledge.problem(record_id, loc, f"{target_id!r} is a {target.role} (expected a {role})"))
+    return problems
+
+
+def check_hub_repos(knowledge: KnowledgeBase) -> list[Problem]:
+    """A Hub repository belongs to one record (its own repo or a mirror)."""
+    owners: dict[str, tuple[str, Location]] = {}
+    problems = []
+    for record_id, record in sorted(knowledge.records.items()):
+        hub = getattr(record, "hub", None)
+        if hub is None:
+            continue
+        repos = [(("hub", "repo"), hub.repo)] + [(("hub", "mirrors", i), mirror) for i, mirror in enumerate(hub.mirrors)]
+        for loc, repo in repos:
+            key = repo.lower()
+            if key in owners:
+                other_id, _ = owners[key]
+                other = knowledge.documents[other_id].path
+                where = "earlier in this record" if other_id == record_id else f"also in {other}"
+                problems.append(knowledge.problem(record_id, loc, f"duplicate Hub repo {repo!r} ({where}; a repo belongs to one record)"))
+            else:
+                owners[key] = (record_id, loc)
+    return problems
+
+
+def check_cycles(knowledge: KnowledgeBase) -> list[Problem]:
+    """The parent graph has no cycles."""
+    parents = {r.id: [p.id for p in r.parents] for r in knowledge.records.values() if isinstance(r, model.Lineage)}
+    state: dict[str, int] = {}
+    problems = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for index, parent in enumerate(parents.get(node, [])):
+            if state.get(parent) == 1:
+                cycle = " -> ".join([*trail[trail.index(parent):], node, parent]) if parent in trail else f"{node} -> {parent}"
+                problems.append(knowledge.problem(node, ("parents", index, "id"), f"cycle in the lineage: {cycle} (a record cannot descend from itself)"))
+            elif parent in parents and parent not in state:
+                visit(parent, [*trail, node])
+        state[node] = 2
+
+    for record_id in sorted(parents):
+        if record_id not in state:
+            visit(record_id, [])
+    return problems
+
+
+def check_dates(knowledge: KnowledgeBase) -> list[Problem]:
+    """A parent whose weights a record was built from cannot be released after it."""
+    problems = []
+    for record in knowledge.records.values():
+        if not isinstance(record, model.Lineage) or record.released is None:
+            continue
+        child = record.released.value
+        for index, parent_ref in enumerate(record.parents):
+            parent = knowledge.records.get(parent_ref.id)
+            if parent_ref.relation not in model.WEIGHT_RELATIONS or not isinstance(parent, model.Lineage) or parent.released is None:
+                continue
+            precision = min(len(child), len(parent.released.value))
+            if parent.released.value[:precision] > child[:precision]:
+                problems.append(knowledge.problem(record.id, ("parents", index, "id"), f"parent {parent.id!r} was released {parent.released.value}, after this record ({child}); a {parent_ref.relation} parent must come first (check both dates or the relation)"))
+    return problems
+
+
+def cited_sources(value: Any, loc: Location = ()) -> Iterator[tuple[Location, str]]:
+    """Every (location, source key) a record cites."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            item = getattr(value, name)
+            if name in SOURCE_FIELDS and isinstance(item, str):
+                yield (*loc, name), item
+            elif name != "sources":
+                yield from cited_sources(item, (*loc, name))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from cited_sources(item, (*loc, index))
+
+
+def check_sources(knowledge: KnowledgeBase) -> list[Problem]:
+    """Cited sources are defined, defined sources are cited, and facts rest on primary sources."""
+    problems = []
+    for record_id, record in knowledge.records.items():
+        defined = record.sources
+        used = set()
+        for loc, key in cited_sources(record):
+            used.add(key)
+            source = defined.get(key)
+            if source is None:
+                close = difflib.get_close_matches(key, list(defined), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else "add it under `sources:`"
+                problems.append(knowledge.problem(record_id, loc, f"source {key!r} is not defined ({hint})"))
+            elif source.kind is model.SourceKind.secondary and "claims" not in loc:
+                problems.append(knowledge.problem(record_id, loc, f"source {key!r} is secondary (expected a primary source; secondary ones may only be quoted in `conflicts`)"))
+        for key in sorted(set(defined) - used):
+            problems.append(knowledge.problem(record_id, ("sources", key), f"source {key!r} is defined but never cited (cite it or remove it)"))
+    return problems
+
+
+def check_from_scratch(knowledge: KnowledgeBase) -> list[Problem]:
+    """`from_scratch` agrees with the parents: stated, never implied."""
+    problems = []
+    for record in knowledge.records.values():
+        if not isinstance(record, model.Lineage):
+            continue
+        weight_parents = [i for i, p in enumerate(record.parents) if p.relation in model.WEIGHT_RELATIONS]
+        if record.from_scratch and weight_parents:
+            problems.append(knowledge.problem(record.id, ("parents", weight_parents[0], "relation"), "a record trained from scratch has no weight parent (expected `successor`, or `from_scratch: false`)"))
+        if not record.from_scratch and not weight_parents:
+            problems.append(knowledge.problem(record.id, ("from_scratch",), "false, but no parent gives the weights (expected a finetune/distill/merge/adapter/quantized parent, or `from_scratch: true`)"))
+    return problems
+
+
+def validate(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load every record under `root` and run every check; the problems are sorted by file and line."""
+    knowledge, problems = load(root)
+    return knowledge, sorted(problems + check(knowledge))

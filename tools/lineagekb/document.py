@@ -1,0 +1,166 @@
+"""Reading one YAML file into plain values and a map of field path -> line, refusing what is unsafe."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem, field_path
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_NODES = 50_000
+
+Location = tuple[str | int, ...]
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    _BOOL,
+    "tag:yaml.org,2002:null",
+}
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loading with YAML 1.2 scalars: dates stay text and only true/false are booleans (not yes/no/on/off)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _TIMESTAMP)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: its values, and the line of every field path in it."""
+
+    path: str
+    data: Any
+    lines: dict[Location, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Location) -> int:
+        """The line of `loc`, or of its nearest enclosing field that exists."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return 1
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, loc: Location, message: str) -> None:
+        super().__init__(message)
+        self.line, self.loc, self.message = line, loc, message
+
+
+def read(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]]:
+    """Parse `path`; on failure return the problems, each naming `shown_as` and a line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown_as, 1, "", f"cannot read the file ({error.strerror}); check its permissions")]
+    return parse(raw, shown_as)
+
+
+def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML bytes into a Document, or report why not."""
+    def refuse(line: int, message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(shown_as, line, "", message)]
+
+    if len(raw) > MAX_BYTES:
+        return refuse(1, f"file is {len(raw):,} bytes (expected a record under {MAX_BYTES:,} bytes)")
+    if b"\0" in raw:
+        return refuse(raw[: raw.index(b"\0")].count(b"\n") + 1, "file is binary (expected UTF-8 YAML text)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return refuse(raw[: error.start].count(b"\n") + 1, "file is not UTF-8 (expected UTF-8 YAML text; re-save it as UTF-8)")
+    if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        return refuse(1, "file is empty (expected a YAML mapping of fields; see lineage/schema.json)")
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        return refuse(line, f"invalid YAML: {error.problem or error.context} (fix the syntax)")
+    except (yaml.YAMLError, RecursionError) as error:
+        return refuse(1, f"invalid YAML: {str(error).splitlines()[0] if str(error) else 'nesting too deep'} (fix the syntax)")
+    if not isinstance(root, yaml.MappingNode):
+        return refuse(root.start_mark.line + 1 if root else 1, "top level is not a mapping (expected `field: value` lines)")
+    return _build(root, shown_as)
+
+
+def _build(root: yaml.MappingNode, shown_as: str) -> tuple[Document | None, list[Problem]]:
+    document = Document(shown_as, None)
+    problems: list[Problem] = []
+    walker = _Walker(document, problems)
+    try:
+        document.data = walker.value(root, ())
+    except _Refused as refused:
+        return None, [Problem(shown_as, refused.line, field_path(refused.loc), refused.message)]
+    except RecursionError:
+        return None, [Problem(shown_as, 1, "", f"nesting too deep (expected at most {MAX_DEPTH} levels)")]
+    return (None if problems else document), problems
+
+
+class _Walker:
+    """Turns composed YAML nodes into plain values, recording lines and refusing aliases, tags and duplicate keys."""
+
+    def __init__(self, document: Document, problems: list[Problem]) -> None:
+        self.document = document
+        self.problems = problems
+        self.seen: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def value(self, node: yaml.Node, loc: Location) -> Any:
+        line = node.start_mark.line + 1
+        if id(node) in self.seen:
+            raise _Refused(line, loc, "anchors and aliases are not supported (write the value out in full)")
+        self.seen.add(id(node))
+        if len(self.seen) > MAX_NODES:
+            raise _Refused(line, loc, f"more than {MAX_NODES:,} values (expected a single record)")
+        if len(loc) > MAX_DEPTH:
+            raise _Refused(line, loc, f"nesting too deep (expected at most {MAX_DEPTH} levels)")
+        self.document.lines.setdefault(loc, line)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            self.check_tag(node, "tag:yaml.org,2002:seq", loc)
+            return [self.value(item, (*loc, index)) for index, item in enumerate(node.value)]
+        return self.scalar(node, loc)
+
+    def mapping(self, node: yaml.MappingNode, loc: Location) -> dict[str, Any]:
+        self.check_tag(node, "tag:yaml.org,2002:map", loc)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str):
+                raise _Refused(line, loc, f"key {key_node.value!r} is not a field name (expected text such as `name`)" if isinstance(key_node, yaml.ScalarNode) else "a key is not a field name (expected text such as `name`)")
+            if key in result:
+                first = self.document.lines[(*loc, key)]
+                self.problems.append(Problem(self.document.path, line, field_path((*loc, key)), f"duplicate key (first given at line {first}; keep one)"))
+                continue
+            self.document.lines[(*loc, key)] = line
+            result[key] = self.value(value_node, (*loc, key))
+        return result
+
+    def scalar(self, node: yaml.Node, loc: Location) -> Any:
+        if node.tag not in _PLAIN_TAGS:
+            raise _Refused(node.start_mark.line + 1, loc, f"tag {node.tag!r} is not supported (write a plain value)")
+        return self.constructor.construct_object(node)
+
+    @staticmethod
+    def check_tag(node: yaml.Node, expected: str, loc: Location) -> None:
+        if node.tag != expected:
+            raise _Refused(node.start_mark.line + 1, loc, f"tag {node.tag!r} is not supported (write a plain value)")

@@ -1,0 +1,197 @@
+"""Loading a folder of records into a KnowledgeBase, with a problem for everything that does not fit the model."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import model
+from .document import Document, Location, read
+from .problems import Problem, field_path
+
+RECORD_SUFFIXES = (".yaml", ".yml")
+MAX_FILES = 100_000
+
+
+@dataclass
+class KnowledgeBase:
+    """All records of a folder, by kind and id, with the documents they came from."""
+
+    root: Path
+    records: dict[str, model.Record] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+
+    def of_kind(self, cls: type[model.Record]) -> list[Any]:
+        """Records of one class, sorted by id."""
+        return [record for _, record in sorted(self.records.items()) if isinstance(record, cls)]
+
+    @property
+    def releases(self) -> list[model.Release]:
+        return self.of_kind(model.Release)
+
+    @property
+    def components(self) -> list[model.Component]:
+        return self.of_kind(model.Component)
+
+    @property
+    def datasets(self) -> list[model.Dataset]:
+        return self.of_kind(model.Dataset)
+
+    @property
+    def organizations(self) -> list[model.Organization]:
+        return self.of_kind(model.Organization)
+
+    def problem(self, record_id: str, loc: Location, message: str) -> Problem:
+        """A problem located at `loc` inside the record `record_id`."""
+        document = self.documents[record_id]
+        return Problem(document.path, document.line_of(loc), field_path(loc), message)
+
+
+def record_files(root: Path) -> list[Path]:
+    """The record files under `root`, sorted."""
+    return sorted(path for path in root.rglob("*") if path.suffix in RECORD_SUFFIXES and path.is_file())
+
+
+def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Read and validate every record file under `root` on its own (cross-record checks live in `check`)."""
+    knowledge = KnowledgeBase(root)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return knowledge, [Problem(str(root), 1, "", "not a folder (expected the folder of records, e.g. lineage/)")]
+    paths = record_files(root)
+    if not paths:
+        return knowledge, [Problem(str(root), 1, "", "no record files found (expected *.yaml records)")]
+    for path in paths[:MAX_FILES]:
+        record, document, found = load_file(path, shown_path(path))
+        problems += found
+        if record is None or document is None:
+            continue
+        if record.id in knowledge.records:
+            first = knowledge.documents[record.id].path
+            problems.append(Problem(document.path, document.line_of(("id",)), "id", f"duplicate id {record.id!r} (also {first}; ids must be unique)"))
+            continue
+        knowledge.records[record.id] = record
+        knowledge.documents[record.id] = document
+    return knowledge, problems
+
+
+def shown_path(path: Path) -> str:
+    """The path as a person would type it: relative to the working folder where possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_file(path: Path, shown_as: str) -> tuple[model.Record | None, Document | None, list[Problem]]:
+    """Parse and validate one record file."""
+    document, problems = read(path, shown_as)
+    if document is None:
+        return None, None, problems
+    stem_problems = _check_stem(path, shown_as)
+    data = document.data
+    cls = model.KINDS.get(data.get("kind")) if isinstance(data.get("kind"), str) else None
+    if cls is None:
+        expected = ", ".join(model.KINDS)
+        message = f"expected one of {expected} (got {data.get('kind')!r})" if "kind" in data else f"required field is missing (add `kind:` with one of {expected})"
+        return None, None, [*stem_problems, Problem(shown_as, document.line_of(("kind",)), "kind", message)]
+    try:
+        record = cls.model_validate(data)
+    except ValidationError as error:
+        return None, None, stem_problems + [
+            Problem(shown_as, document.line_of(tuple(e["loc"])), field_path(tuple(e["loc"])), describe(e, cls)) for e in error.errors()
+        ]
+    if record.id != path.stem and not stem_problems:
+        stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", f"{record.id!r} does not match the file name {path.name!r} (rename the file or fix the id)"))
+    return (None if stem_problems else record), document, stem_problems
+
+
+def _check_stem(path: Path, shown_as: str) -> list[Problem]:
+    if model.is_valid_id(path.stem):
+        return []
+    return [Problem(shown_as, 1, "", f"file name {path.name!r} is not a valid id (expected lower-case letters, digits, '.' and '-', e.g. sd-v1-5.yaml)")]
+
+
+PATTERN_NAMES = {
+    model.ID_PATTERN: "an id of lower-case letters, digits, '.' and '-'",
+    model.SOURCE_ID_PATTERN: "a source key of lower-case letters, digits and '-'",
+    model.REPO_PATTERN: "a Hub repo id `owner/name`",
+    model.DATE_PATTERN: "a date YYYY-MM-DD or YYYY-MM",
+    model.SHA256_PATTERN: "64 lower-case hex digits",
+    model.REVISION_PATTERN: "a 40-hex-digit commit sha",
+    model.ARXIV_PATTERN: "an arXiv id such as 2112.10752",
+    model.LICENSE_PATTERN: "a Hub license id such as creativeml-openrail-m",
+    model.FILE_PATTERN: "a file name or path inside the repository",
+    r"^https://\S+$": "an https:// URL",
+}
+TYPE_NAMES = {
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping of fields",
+}
+
+
+def describe(error: Any, cls: type[BaseModel]) -> str:
+    """One line saying what is wrong with a value and what was expected."""
+    kind, got = error["type"], error.get("input")
+    shown = repr(got) if isinstance(got, (str, int, float, bool)) or got is None else type(got).__name__
+    if kind == "extra_forbidden":
+        allowed = fields_at(cls, tuple(error["loc"])[:-1])
+        name = str(error["loc"][-1])
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown field ({hint}expected one of {', '.join(allowed)})"
+    if kind == "missing":
+        return f"required field is missing (add `{error['loc'][-1]}:`)"
+    if kind == "enum":
+        return f"expected one of {error['ctx']['expected'].replace(' or ', ', ')} (got {shown})"
+    if kind == "literal_error":
+        return f"expected {error['ctx']['expected']} (got {shown})"
+    if kind == "string_pattern_mismatch":
+        return f"expected {PATTERN_NAMES.get(error['ctx']['pattern'], 'text matching ' + error['ctx']['pattern'])} (got {shown})"
+    if kind in TYPE_NAMES:
+        return f"expected {TYPE_NAMES[kind]} (got {shown})"
+    message = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+    return f"expected {message} (got {shown})" if error["msg"].startswith("Input should be") else f"{message} (got {shown})"
+
+
+def fields_at(cls: type[BaseModel], loc: Location) -> list[str]:
+    """The field names allowed at `loc` inside `cls`."""
+    annotation: Any = cls
+    for part in loc:
+        annotation = _model_in(annotation)
+        if isinstance(part, int):
+            annotation = _item_type(annotation)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            annotation = annotation.model_fields[part].annotation if part in annotation.model_fields else None
+        else:
+            annotation = _item_type(annotation)
+    found = _model_in(annotation)
+    return list(found.model_fields) if isinstance(found, type) and issubclass(found, BaseModel) else []
+
+
+def _model_in(annotation: Any) -> Any:
+    """Strip Optional, Annotated and unions down to the model or container inside."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+        else:
+            return annotation
+
+
+def _item_type(annotation: Any) -> Any:
+    args = typing.get_args(_model_in(annotation))
+    return args[-1] if args else None

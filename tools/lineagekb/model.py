@@ -1,0 +1,387 @@
+"""The record model: every kind of record, field and vocabulary, declared once.
+
+The JSON Schema (`lineage/schema.json`), the validator, the export and the field reference page are all derived
+from the classes in this module.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from enum import StrEnum
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
+SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+DATE_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+REVISION_PATTERN = r"^[0-9a-f]{40}$"
+ARXIV_PATTERN = r"^\d{4}\.\d{4,5}$"
+LICENSE_PATTERN = r"^[a-z0-9][a-z0-9.+-]*$"
+FILE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*/?$"
+
+
+class Vocabulary(StrEnum):
+    """A closed set of values, each documented once."""
+
+    doc: str
+
+    def __new__(cls, value: str, doc: str = "") -> Vocabulary:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.doc = doc
+        return member
+
+
+class Relation(Vocabulary):
+    """How a release's weights relate to a parent's (the Hub's `base_model_relation` vocabulary where it has one)."""
+
+    finetune = "finetune", "Initialised from the parent's weights and trained further (\"resumed from\", \"fine-tuned from\")."
+    distill = "distill", "Trained to reproduce the parent's outputs, usually with fewer steps or parameters."
+    merge = "merge", "Weights combined arithmetically from two or more parents."
+    adapter = "adapter", "A small set of weights (LoRA, ControlNet, ...) used on top of the parent."
+    quantized = "quantized", "The parent's weights stored at lower numeric precision."
+    successor = "successor", "A later release of the same line with new weights, or whose weight relationship no source states."
+
+
+WEIGHT_RELATIONS = frozenset(r for r in Relation if r is not Relation.successor)
+
+
+class PredictionType(Vocabulary):
+    """What the network is trained to predict (the `prediction_type` of a diffusers scheduler)."""
+
+    epsilon = "epsilon", "The noise added to the sample."
+    v_prediction = "v_prediction", "The velocity v = alpha * noise - sigma * sample (\"v-objective\", arXiv 2202.00512)."
+    flow = "flow", "The velocity of a rectified-flow / flow-matching path."
+
+
+class Weights(Vocabulary):
+    """Which copy of the weights a checkpoint file holds."""
+
+    ema = "ema", "Only the exponential-moving-average weights: smaller, the ones to use for inference."
+    non_ema = "non-ema", "Only the raw training weights."
+    ema_and_non_ema = "ema+non-ema", "Both copies: larger, the file to keep fine-tuning from."
+
+
+class CheckpointFormat(Vocabulary):
+    """How a checkpoint is serialised."""
+
+    ckpt = "ckpt", "A pickled PyTorch checkpoint (original training code layout)."
+    safetensors = "safetensors", "A single safetensors file (original training code layout)."
+    diffusers = "diffusers", "A diffusers folder layout (one folder per component)."
+
+
+class HubStatus(Vocabulary):
+    """The state of a Hugging Face Hub repository."""
+
+    live = "live", "Public and downloadable."
+    gated = "gated", "Public but downloadable only after accepting conditions."
+    removed = "removed", "No longer on the Hub under this id (see mirrors)."
+
+
+class Task(Vocabulary):
+    """What a release generates from what."""
+
+    text_to_image = "text-to-image", "Images from a text prompt."
+    class_to_image = "class-to-image", "Images from a class label."
+    inpainting = "inpainting", "Fills a masked region of an image, guided by text."
+    depth_to_image = "depth-to-image", "Images from text and a depth map of an input image."
+    upscaling = "upscaling", "A higher-resolution version of an input image, guided by text."
+    image_variation = "image-variation", "Variations of an input image (from its image embedding), optionally guided by text."
+    autoencoding = "autoencoding", "Encodes images into latents and decodes them back."
+
+
+class ComponentKind(Vocabulary):
+    """The role a component plays inside a release."""
+
+    text_encoder = "text-encoder", "Turns the prompt into the conditioning the denoiser attends to."
+    image_encoder = "image-encoder", "Turns an image into an embedding used as conditioning."
+    autoencoder = "autoencoder", "Maps between pixels and the latent space the denoiser works in."
+    depth_estimator = "depth-estimator", "Estimates the depth map used as conditioning."
+
+
+class SourceKind(Vocabulary):
+    """What a source is; only primary sources may back a fact."""
+
+    model_card = "model-card", "A model card on the Hugging Face Hub or in a code repository."
+    readme = "readme", "A code repository's README or documentation."
+    paper = "paper", "A paper (arXiv or proceedings)."
+    announcement = "announcement", "The publisher's own announcement or blog post."
+    hub = "hub", "Hub metadata: repository listing, commit history, API answer."
+    code = "code", "A configuration or source file in the publisher's repository."
+    secondary = "secondary", "Someone else's account; may be cited in a conflict, never as the basis of a fact."
+
+
+def _check_date(value: str) -> str:
+    year, month, *day = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} does not exist")
+    if day and not 1 <= day[0] <= calendar.monthrange(year, month)[1]:
+        raise ValueError(f"day {day[0]} does not exist in {year}-{month:02d}")
+    return value
+
+
+StrictStr = Annotated[str, Strict()]
+Text = Annotated[str, Field(min_length=1)]
+RecordId = Annotated[str, Field(pattern=ID_PATTERN, description="The id of another record (its file stem).")]
+SourceId = Annotated[str, Field(pattern=SOURCE_ID_PATTERN, description="The key of an entry in this record's `sources`.")]
+RepoId = Annotated[str, Field(pattern=REPO_PATTERN, description="A Hub repository id, `owner/name`.")]
+PartialDate = Annotated[str, Field(pattern=DATE_PATTERN, description="`YYYY-MM-DD`, or `YYYY-MM` when the day is not known."), AfterValidator(_check_date)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+Pixels = Annotated[int, Field(gt=0, description="The side of a square image, in pixels.")]
+
+T = TypeVar("T")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True)
+
+
+class Fact(Model, Generic[T]):
+    """A value and the source that states it."""
+
+    value: T
+    """The value."""
+    source: SourceId
+    """Which entry of `sources` states it."""
+    quote: Text | None = None
+    """The few words of the source the value rests on."""
+
+
+class Source(Model):
+    """A document that states facts about the record."""
+
+    url: Annotated[str, Field(pattern=r"^https://\S+$")]
+    """Where to read it; for GitHub, a permalink pinned to the commit read."""
+    title: Text
+    """What it is, e.g. "Model card of CompVis/stable-diffusion-v1-4"."""
+    kind: Annotated[SourceKind, Strict(False)]
+    """What kind of source it is."""
+
+
+class Hub(Model):
+    """Where the weights live on the Hugging Face Hub."""
+
+    repo: RepoId
+    """The repository id as published."""
+    status: Annotated[HubStatus, Strict(False)]
+    """Whether the repository is there and how it can be downloaded."""
+    mirrors: list[RepoId] = []
+    """Other repositories holding the same files (where a removed repository lives on)."""
+    revision: Annotated[str, Field(pattern=REVISION_PATTERN)] | None = None
+    """The commit sha of the repository the record describes (maintained by `tools/sync_hub.py --write`)."""
+    last_modified: PartialDate | None = None
+    """The date of that commit (maintained by `tools/sync_hub.py --write`)."""
+    source: SourceId
+    """Which entry of `sources` states the repository and its status."""
+
+
+class Parent(Model):
+    """An edge of the lineage graph: a release this one comes from."""
+
+    id: RecordId
+    """The parent record's id."""
+    relation: Annotated[Relation, Strict(False)]
+    """How the weights relate."""
+    source: SourceId
+    """Which entry of `sources` states the edge."""
+    quote: Text
+    """The few words of the source the edge rests on."""
+
+
+class DataFilters(Model):
+    """How the training data was filtered."""
+
+    punsafe: Fraction | None = None
+    """Images with a LAION-NSFW-detector probability of being unsafe above this were removed."""
+    aesthetic_score: Annotated[float, Field(ge=0, le=10)] | None = None
+    """Minimum LAION aesthetic score of kept images."""
+    watermark_probability: Fraction | None = None
+    """Images with a watermark probability above this were removed."""
+    min_image_size: Pixels | None = None
+    """Minimum side of the original images, in pixels."""
+
+
+class TrainingStage(Model):
+    """One stage of training, in the order they ran."""
+
+    steps: Count | None = None
+    """Optimisation steps in this stage."""
+    resolution: Pixels | None = None
+    """Training resolution (side of the square, in pixels)."""
+    dataset: RecordId | None = None
+    """The dataset record trained on."""
+    text_conditioning_dropout: Fraction | None = None
+    """Fraction of samples whose text conditioning was dropped (for classifier-free guidance)."""
+    filters: DataFilters | None = None
+    """Data filters applied in this stage."""
+    batch_size: Count | None = None
+    """Global batch size."""
+    note: Text | None = None
+    """Anything else about the stage, in the project's own words (objective, masking, ...)."""
+    source: SourceId
+    """Which entry of `sources` states the stage."""
+    quote: Text
+    """The few words of the source the stage rests on."""
+
+
+class Checkpoint(Model):
+    """A downloadable weights file: what answers "which file do I download?"."""
+
+    file: Annotated[str, Field(pattern=FILE_PATTERN)]
+    """File name (or folder, for the diffusers layout) inside the repository."""
+    repo: RepoId | None = None
+    """The repository holding the file, when not the record's own `hub.repo`."""
+    weights: Annotated[Weights, Strict(False)]
+    """Which copy of the weights it holds."""
+    format: Annotated[CheckpointFormat, Strict(False)]
+    """How it is serialised."""
+    size_bytes: Annotated[int, Field(gt=0)] | None = None
+    """Size in bytes (maintained by `tools/sync_hub.py --write`)."""
+    sha256: Annotated[str, Field(pattern=SHA256_PATTERN)] | None = None
+    """SHA-256 of the file (maintained by `tools/sync_hub.py --write`)."""
+    source: SourceId
+    """Which entry of `sources` states what the file holds."""
+
+
+class Claim(Model):
+    """What one source says in a conflict."""
+
+    source: SourceId
+    """Which entry of `sources` says it."""
+    says: Text
+    """What it says, quoted."""
+
+
+class Conflict(Model):
+    """Primary sources that disagree, and which one the record follows."""
+
+    field: Text
+    """The field path in question, e.g. `parents[0].id` or `training[1].steps`."""
+    claims: Annotated[list[Claim], Field(min_length=2)]
+    """What each source says."""
+    follows: SourceId
+    """Which source the record follows."""
+    note: Text | None = None
+    """Why, in the project's own words."""
+
+
+class Record(Model):
+    """Fields every kind of record has."""
+
+    id: RecordId
+    """Equals the file stem."""
+    name: Text
+    """Display name."""
+    sources: dict[SourceId, Source]
+    """The primary sources the record's facts cite, by key."""
+
+
+class Organization(Record):
+    """A lab, company or community group that publishes models or data."""
+
+    kind: Literal["organization"]
+    """Always `organization`."""
+    url: Fact[Annotated[str, Field(pattern=r"^https://\S+$")]] | None = None
+    """Home page."""
+    hub_org: Fact[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]] | None = None
+    """Organisation name on the Hugging Face Hub."""
+
+
+class Dataset(Record):
+    """A training dataset (or a filtered subset of one)."""
+
+    kind: Literal["dataset"]
+    """Always `dataset`."""
+    organization: Fact[RecordId] | None = None
+    """Who built it."""
+    subset_of: Fact[RecordId] | None = None
+    """The dataset this one was filtered from."""
+    size: Fact[Count] | None = None
+    """Number of image-text pairs."""
+    filters: Fact[DataFilters] | None = None
+    """How it was filtered from `subset_of`."""
+    description: Fact[Text] | None = None
+    """What it contains, in the project's own words."""
+
+
+class Lineage(Record):
+    """Fields shared by everything with weights: releases and components."""
+
+    organization: Fact[RecordId]
+    """Who published it."""
+    released: Fact[PartialDate] | None = None
+    """Release date."""
+    license: Fact[Annotated[str, Field(pattern=LICENSE_PATTERN)]] | None = None
+    """Hub license id, e.g. `creativeml-openrail-m`."""
+    papers: list[Fact[Annotated[str, Field(pattern=ARXIV_PATTERN)]]] = []
+    """arXiv ids of the papers describing it."""
+    hub: Hub | None = None
+    """Hub identity."""
+    from_scratch: Annotated[bool, Strict()]
+    """True when trained from random initialisation (stated, never implied by an empty `parents`)."""
+    parents: list[Parent] = []
+    """Where it comes from."""
+    training: list[TrainingStage] = []
+    """Training stages, in order."""
+    parameters: Fact[Annotated[int, Field(gt=0)]] | None = None
+    """Parameter count (of the UNet / backbone, for a release)."""
+    checkpoints: list[Checkpoint] = []
+    """Downloadable weights files."""
+    conflicts: list[Conflict] = []
+    """Where primary sources disagree."""
+
+
+class Component(Lineage):
+    """A part a release is built from: text encoder, image encoder, autoencoder, depth estimator."""
+
+    kind: Literal["component"]
+    """Always `component`."""
+    role: Annotated[ComponentKind, Strict(False)]
+    """What it does inside a release."""
+    architecture: Fact[Text] | None = None
+    """Model class, e.g. `CLIPTextModel` (the `architectures` entry of its config)."""
+    hidden_size: Fact[Annotated[int, Field(gt=0)]] | None = None
+    """Width of the embedding it outputs (text encoders)."""
+    downsampling_factor: Fact[Annotated[int, Field(gt=0)]] | None = None
+    """Pixels per latent pixel along a side (autoencoders)."""
+    latent_channels: Fact[Annotated[int, Field(gt=0)]] | None = None
+    """Channels of the latent (autoencoders)."""
+
+
+class Release(Lineage):
+    """A model release: a set of weights published under one name."""
+
+    kind: Literal["release"]
+    """Always `release`."""
+    task: Annotated[Task, Strict(False)]
+    """What it generates from what."""
+    text_encoders: Fact[list[RecordId]] | None = None
+    """Text encoder component ids, in order."""
+    image_encoder: Fact[RecordId] | None = None
+    """Image encoder component id, for image-conditioned releases."""
+    prediction_type: Fact[Annotated[PredictionType, Strict(False)]] | None = None
+    """What the denoiser predicts."""
+    autoencoder: Fact[RecordId] | None = None
+    """Autoencoder component id."""
+    resolution: Fact[Pixels] | None = None
+    """Native output resolution (side of the square, in pixels)."""
+    nsfw_filtering: Fact[Text] | None = None
+    """How unsafe content was kept out of training data or outputs, in the project's own words."""
+
+
+KINDS: dict[str, type[Record]] = {
+    "release": Release,
+    "component": Component,
+    "dataset": Dataset,
+    "organization": Organization,
+}
+
+
+def is_valid_id(text: str) -> bool:
+    """Whether `text` may be a record id (and so a file stem and a URL path segment)."""
+    return re.fullmatch(ID_PATTERN, text) is not None
