@@ -1,0 +1,31 @@
+"""MkDocs glue: validate the records, then add the generated pages. All the work lives in lineagekb."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from lineagekb.check import validate  # noqa: E402
+from lineagekb.pages import pages  # noqa: E402
+
+ROOT = Path(__file__).parent.parent / "lineage"
+
+
+def on_files(files: Files, config) -> Files:
+    knowledge, problems = validate(ROOT)
+    if problems:
+        raise PluginError("the records do not validate:\n" + "\n".join(map(str, problems)))
+    for path, text in pages(knowledge).items():
+        if files.get_file_from_path(path) is None:
+            files.append(File.generated(config, path, content=text))
+    return files
+
+
+def on_serve(server, config, builder):
+    server.watch(str(ROOT))
+    return server
