@@ -37,6 +37,8 @@ def references(record: model.Record) -> Iterator[tuple[Location, str, type[model
         for index, stage in enumerate(record.training):
             if stage.dataset:
                 yield ("training", index, "dataset"), stage.dataset, model.Dataset, None
+            for mixed_index, mixed in enumerate(stage.mixed_with):
+                yield ("training", index, "mixed_with", mixed_index), mixed, model.Dataset, None
     if isinstance(record, model.Release):
         for index, encoder in enumerate(record.text_encoders.value if record.text_encoders else []):
             yield ("text_encoders", "value", index), encoder, model.Component, model.ComponentKind.text_encoder

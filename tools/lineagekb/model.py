@@ -112,6 +112,7 @@ class SourceKind(Vocabulary):
     announcement = "announcement", "The publisher's own announcement or blog post."
     hub = "hub", "Hub metadata: repository listing, commit history, API answer."
     code = "code", "A configuration or source file in the publisher's repository."
+    issue = "issue", "An issue, pull request or post by the publisher or the maintainers of the library that loads it."
     secondary = "secondary", "Someone else's account; may be cited in a conflict, never as the basis of a fact."
 
 
@@ -215,6 +216,8 @@ class TrainingStage(Model):
     """Training resolution (side of the square, in pixels)."""
     dataset: RecordId | None = None
     """The dataset record trained on."""
+    mixed_with: list[RecordId] = []
+    """Other datasets mixed into this stage."""
     text_conditioning_dropout: Fraction | None = None
     """Fraction of samples whose text conditioning was dropped (for classifier-free guidance)."""
     filters: DataFilters | None = None
