@@ -55,16 +55,23 @@ def check_references(knowledge: KnowledgeBase) -> list[Problem]:
         for loc, target_id, expected, role in references(record):
             target = knowledge.records.get(target_id)
             kind = expected.model_fields["kind"].annotation.__args__[0]
+            if target is None and target_id in knowledge.broken:
+                continue
             if target is None:
                 candidates = [r.id for r in knowledge.records.values() if isinstance(r, expected)]
                 close = difflib.get_close_matches(target_id, candidates, n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"expected the id of a {kind} record"
+                hint = f"did you mean {close[0]!r}?" if close else f"expected the id of {article(kind)} record"
                 problems.append(knowledge.problem(record_id, loc, f"unknown {kind} {target_id!r} ({hint})"))
             elif not isinstance(target, expected):
-                problems.append(knowledge.problem(record_id, loc, f"{target_id!r} is a {target.kind} (expected the id of a {kind} record)"))
+                problems.append(knowledge.problem(record_id, loc, f"{target_id!r} is {article(target.kind)} (expected the id of {article(kind)} record)"))
             elif role and isinstance(target, model.Component) and target.role != role:
-                problems.append(knowledge.problem(record_id, loc, f"{target_id!r} is a {target.role} (expected a {role})"))
+                problems.append(knowledge.problem(record_id, loc, f"{target_id!r} is {article(target.role)} (expected {article(role)})"))
     return problems
+
+
+def article(noun: str) -> str:
+    """`noun` with its indefinite article."""
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def check_hub_repos(knowledge: KnowledgeBase) -> list[Problem]:
@@ -123,7 +130,11 @@ def check_dates(knowledge: KnowledgeBase) -> list[Problem]:
                 continue
             precision = min(len(child), len(parent.released.value))
             if parent.released.value[:precision] > child[:precision]:
-                problems.append(knowledge.problem(record.id, ("parents", index, "id"), f"parent {parent.id!r} was released {parent.released.value}, after this record ({child}); a {parent_ref.relation} parent must come first (check both dates or the relation)"))
+                message = (
+                    f"parent {parent.id!r} was released {parent.released.value}, after this record ({child}); "
+                    f"a {parent_ref.relation} parent must come first (check both dates or the relation)"
+                )
+                problems.append(knowledge.problem(record.id, ("parents", index, "id"), message))
     return problems
 
 
@@ -155,7 +166,8 @@ def check_sources(knowledge: KnowledgeBase) -> list[Problem]:
                 hint = f"did you mean {close[0]!r}?" if close else "add it under `sources:`"
                 problems.append(knowledge.problem(record_id, loc, f"source {key!r} is not defined ({hint})"))
             elif source.kind is model.SourceKind.secondary and "claims" not in loc:
-                problems.append(knowledge.problem(record_id, loc, f"source {key!r} is secondary (expected a primary source; secondary ones may only be quoted in `conflicts`)"))
+                message = f"source {key!r} is secondary (expected a primary source; secondary ones may only be quoted in `conflicts`)"
+                problems.append(knowledge.problem(record_id, loc, message))
         for key in sorted(set(defined) - used):
             problems.append(knowledge.problem(record_id, ("sources", key), f"source {key!r} is defined but never cited (cite it or remove it)"))
     return problems
@@ -169,9 +181,11 @@ def check_from_scratch(knowledge: KnowledgeBase) -> list[Problem]:
             continue
         weight_parents = [i for i, p in enumerate(record.parents) if p.relation in model.WEIGHT_RELATIONS]
         if record.from_scratch and weight_parents:
-            problems.append(knowledge.problem(record.id, ("parents", weight_parents[0], "relation"), "a record trained from scratch has no weight parent (expected `successor`, or `from_scratch: false`)"))
+            message = "a record trained from scratch has no weight parent (expected `successor`, or `from_scratch: false`)"
+            problems.append(knowledge.problem(record.id, ("parents", weight_parents[0], "relation"), message))
         if not record.from_scratch and not weight_parents:
-            problems.append(knowledge.problem(record.id, ("from_scratch",), "false, but no parent gives the weights (expected a finetune/distill/merge/adapter/quantized parent, or `from_scratch: true`)"))
+            message = "false, but no parent gives the weights (expected a finetune/distill/merge/adapter/quantized parent, or `from_scratch: true`)"
+            problems.append(knowledge.problem(record.id, ("from_scratch",), message))
     return problems
 
 

@@ -41,6 +41,10 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
 @dataclass
 class Document:
     """A parsed YAML file: its values, and the line of every field path in it."""
@@ -92,7 +96,7 @@ def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        return refuse(line, f"invalid YAML: {error.problem or error.context} (fix the syntax)")
+        return refuse(line, f"invalid YAML: {' '.join(filter(None, [error.context, error.problem]))} (fix the syntax)")
     except (yaml.YAMLError, RecursionError) as error:
         return refuse(1, f"invalid YAML: {str(error).splitlines()[0] if str(error) else 'nesting too deep'} (fix the syntax)")
     if not isinstance(root, yaml.MappingNode):
@@ -146,7 +150,8 @@ class _Walker:
             key = self.scalar(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
-                raise _Refused(line, loc, f"key {key_node.value!r} is not a field name (expected text such as `name`)" if isinstance(key_node, yaml.ScalarNode) else "a key is not a field name (expected text such as `name`)")
+                shown = f"key {key_node.value!r}" if isinstance(key_node, yaml.ScalarNode) else "a key"
+                raise _Refused(line, loc, f"{shown} is not a field name (expected text such as `name`)")
             if key in result:
                 first = self.document.lines[(*loc, key)]
                 self.problems.append(Problem(self.document.path, line, field_path((*loc, key)), f"duplicate key (first given at line {first}; keep one)"))
@@ -157,10 +162,10 @@ class _Walker:
 
     def scalar(self, node: yaml.Node, loc: Location) -> Any:
         if node.tag not in _PLAIN_TAGS:
-            raise _Refused(node.start_mark.line + 1, loc, f"tag {node.tag!r} is not supported (write a plain value)")
+            raise _Refused(node.start_mark.line + 1, loc, f"tag {_short(node.tag)!r} is not supported (write a plain value)")
         return self.constructor.construct_object(node)
 
     @staticmethod
     def check_tag(node: yaml.Node, expected: str, loc: Location) -> None:
         if node.tag != expected:
-            raise _Refused(node.start_mark.line + 1, loc, f"tag {node.tag!r} is not supported (write a plain value)")
+            raise _Refused(node.start_mark.line + 1, loc, f"tag {_short(node.tag)!r} is not supported (write a plain value)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ class KnowledgeBase:
     root: Path
     records: dict[str, model.Record] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    """Ids of record files that exist but did not load (references to them are not reported again)."""
 
     def of_kind(self, cls: type[model.Record]) -> list[Any]:
         """Records of one class, sorted by id."""
@@ -71,6 +74,7 @@ def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
         record, document, found = load_file(path, shown_path(path))
         problems += found
         if record is None or document is None:
+            knowledge.broken.add(path.stem)
             continue
         if record.id in knowledge.records:
             first = knowledge.documents[record.id].path
@@ -99,7 +103,10 @@ def load_file(path: Path, shown_as: str) -> tuple[model.Record | None, Document 
     cls = model.KINDS.get(data.get("kind")) if isinstance(data.get("kind"), str) else None
     if cls is None:
         expected = ", ".join(model.KINDS)
-        message = f"expected one of {expected} (got {data.get('kind')!r})" if "kind" in data else f"required field is missing (add `kind:` with one of {expected})"
+        if "kind" in data:
+            message = f"expected one of {expected} (got {data.get('kind')!r})"
+        else:
+            message = f"required field is missing (add `kind:` with one of {expected})"
         return None, None, [*stem_problems, Problem(shown_as, document.line_of(("kind",)), "kind", message)]
     try:
         record = cls.model_validate(data)
@@ -108,7 +115,8 @@ def load_file(path: Path, shown_as: str) -> tuple[model.Record | None, Document 
             Problem(shown_as, document.line_of(tuple(e["loc"])), field_path(tuple(e["loc"])), describe(e, cls)) for e in error.errors()
         ]
     if record.id != path.stem and not stem_problems:
-        stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", f"{record.id!r} does not match the file name {path.name!r} (rename the file or fix the id)"))
+        message = f"{record.id!r} does not match the file name {path.name!r} (rename the file or fix the id)"
+        stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
     return (None if stem_problems else record), document, stem_problems
 
 
@@ -130,6 +138,7 @@ PATTERN_NAMES = {
     model.FILE_PATTERN: "a file name or path inside the repository",
     r"^https://\S+$": "an https:// URL",
 }
+BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
 TYPE_NAMES = {
     "int_type": "a whole number",
     "float_type": "a number",
@@ -154,7 +163,12 @@ def describe(error: Any, cls: type[BaseModel]) -> str:
     if kind == "missing":
         return f"required field is missing (add `{error['loc'][-1]}:`)"
     if kind == "enum":
-        return f"expected one of {error['ctx']['expected'].replace(' or ', ', ')} (got {shown})"
+        allowed = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        close = difflib.get_close_matches(str(got), allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"{hint}expected one of {', '.join(allowed)} (got {shown})"
+    if kind in BOUNDS:
+        return f"expected a value {BOUNDS[kind]} {next(iter(error['ctx'].values()))} (got {shown})"
     if kind == "literal_error":
         return f"expected {error['ctx']['expected']} (got {shown})"
     if kind == "string_pattern_mismatch":

@@ -1,0 +1,65 @@
+"""The export is a contract: its keys, vocabularies and null-for-unknown hold for every record."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import REPO, run_tool
+from lineagekb import model
+
+RELEASE_KEYS = {
+    "id", "name", "organization", "released", "hub", "parents", "from_scratch", "training", "text_encoders",
+    "prediction_type", "resolution", "license", "checkpoints", "sources",
+}
+
+
+@pytest.fixture(scope="module")
+def exported() -> dict:
+    result = run_tool("export")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_top_level_keys(exported: dict) -> None:
+    assert list(exported) == ["components", "datasets", "organizations", "releases"]
+    for items in exported.values():
+        ids = [item["id"] for item in items]
+        assert ids == sorted(ids)
+
+
+def test_release_fields_and_vocabularies(exported: dict) -> None:
+    relations = {r.value for r in model.Relation}
+    for release in exported["releases"]:
+        assert RELEASE_KEYS <= set(release), release["id"]
+        assert release["prediction_type"] in {p.value for p in model.PredictionType} | {None}
+        assert all(p["relation"] in relations for p in release["parents"])
+        assert isinstance(release["from_scratch"], bool)
+        assert release["hub"] is None or set(release["hub"]) >= {"repo", "status", "mirrors"}
+        for stage in release["training"]:
+            assert set(stage) >= {"steps", "resolution", "dataset", "text_conditioning_dropout"}
+        for checkpoint in release["checkpoints"]:
+            assert set(checkpoint) >= {"file", "weights", "format", "size_bytes", "sha256"}
+            assert checkpoint["weights"] in {w.value for w in model.Weights}
+        assert release["sources"] and all(url.startswith("https://") for url in release["sources"])
+
+
+def test_unknown_is_null_never_a_sentinel(exported: dict) -> None:
+    text = json.dumps(exported)
+    assert not re.search(r'"(unknown|n/a|none|null|tbd)"', text, re.IGNORECASE)
+
+
+def test_references_resolve(exported: dict) -> None:
+    ids = {kind: {item["id"] for item in items} for kind, items in exported.items()}
+    for release in exported["releases"]:
+        assert release["organization"] in ids["organizations"]
+        assert all(p["id"] in ids["releases"] for p in release["parents"])
+        assert all(e in ids["components"] for e in release["text_encoders"])
+        assert all(s["dataset"] in ids["datasets"] for s in release["training"] if s["dataset"])
+
+
+def test_schema_file_is_json_schema() -> None:
+    schema = json.loads((REPO / "lineage" / "schema.json").read_text(encoding="utf-8"))
+    assert schema["$schema"].endswith("/2020-12/schema")
+    assert {"Release", "Component", "Dataset", "Organization"} <= set(schema["$defs"])
