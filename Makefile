@@ -32,6 +32,7 @@ serve: setup  ## build and serve the site on http://127.0.0.1:8000, rebuilding o
 test: setup chromium  ## the whole test suite
 	$(BIN)/python tools/validate.py
 	$(BIN)/python tools/schema.py --check
+	$(BIN)/ruff check tools tests
 	$(BIN)/pytest
 
 validate: setup

@@ -20,7 +20,7 @@ def on_files(files: Files, config) -> Files:
     knowledge, problems = validate(ROOT)
     if problems:
         raise PluginError("the records do not validate:\n" + "\n".join(map(str, problems)))
-    for path, text in pages(knowledge).items():
+    for path, text in pages(knowledge, config.extra.get("records_edit_url", "")).items():
         if files.get_file_from_path(path) is None:
             files.append(File.generated(config, path, content=text))
     return files

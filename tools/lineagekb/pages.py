@@ -16,7 +16,6 @@ from .load import KnowledgeBase
 from .schema import field_reference
 
 TEMPLATES = Path(__file__).parent / "templates"
-EDIT_URL = "https://github.com/model-lineage/model-lineage/edit/main/"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
@@ -94,10 +93,10 @@ def folder(record: model.Record) -> str:
     return {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}[record.kind]
 
 
-def record_page(knowledge: KnowledgeBase, record: model.Record, env: jinja2.Environment, edit_path: str) -> str:
+def record_page(knowledge: KnowledgeBase, record: model.Record, env: jinja2.Environment, edit_url: str) -> str:
     """The Markdown page of one record."""
     context = PageContext(knowledge, record)
-    values: dict[str, Any] = {"r": record, "c": context, "edit_url": EDIT_URL + edit_path, "model": model}
+    values: dict[str, Any] = {"r": record, "c": context, "edit_url": edit_url, "model": model}
     if isinstance(record, model.Lineage):
         values["children"] = lineage.children(knowledge).get(record.id, [])
         values["history"] = lineage.training_history(knowledge, record.id)
@@ -116,13 +115,13 @@ def used_by(knowledge: KnowledgeBase, record_id: str) -> list[model.Record]:
     )
 
 
-def pages(knowledge: KnowledgeBase) -> dict[str, str]:
-    """Every generated page, by its path under the docs folder."""
+def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
+    """Every generated page, by its path under the docs folder; `edit_base` + a record's path is where to edit it."""
     env = environment()
     result: dict[str, str] = {}
     for record_id, record in sorted(knowledge.records.items()):
-        edit_path = knowledge.documents[record_id].path
-        result[f"{folder(record)}/{record_id}.md"] = record_page(knowledge, record, env, edit_path)
+        edit_url = edit_base + relative_path(knowledge, record_id)
+        result[f"{folder(record)}/{record_id}.md"] = record_page(knowledge, record, env, edit_url)
     rows = [release_row(knowledge, r) for r in knowledge.releases]
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows)
     for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
@@ -131,6 +130,12 @@ def pages(knowledge: KnowledgeBase) -> dict[str, str]:
         )
     result["reference/fields.md"] = field_reference()
     return result
+
+
+def relative_path(knowledge: KnowledgeBase, record_id: str) -> str:
+    """A record file's path from the repository root (the folder above the records)."""
+    path = Path(knowledge.documents[record_id].path).resolve()
+    return path.relative_to(knowledge.root.resolve().parent).as_posix()
 
 
 def release_row(knowledge: KnowledgeBase, release: model.Release) -> dict[str, Any]:
