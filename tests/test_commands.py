@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, REPO, run_tool
 
 COMMANDS = ["validate", "export", "schema", "pages"]

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from conftest import REPO, run_tool
 from lineagekb import model
 

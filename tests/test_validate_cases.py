@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import FIXTURES, UPDATE_GOLDEN, run_tool
 
 CASES = sorted((Path(__file__).parent / "cases" / "validate").glob("*.yml"))
+
+
+class _CaseDumper(yaml.SafeDumper):
+    """Writes multi-line strings as literal blocks so regenerated cases stay readable."""
+
+
+_CaseDumper.add_representer(
+    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+)
 
 
 def build(case: dict, root: Path) -> None:
@@ -39,7 +49,7 @@ def test_case(path: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     if UPDATE_GOLDEN:
         case["problems"] = problems[:-1] if result.returncode else []
-        path.write_text(yaml.safe_dump(case, sort_keys=False, allow_unicode=True, width=200), encoding="utf-8")
+        path.write_text(yaml.dump(case, Dumper=_CaseDumper, sort_keys=False, allow_unicode=True, width=200), encoding="utf-8")
         return
     expected = case["problems"]
     if expected:

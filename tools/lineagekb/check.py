@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,9 +169,19 @@ def check_sources(knowledge: KnowledgeBase) -> list[Problem]:
             elif source.kind is model.SourceKind.secondary and "claims" not in loc:
                 message = f"source {key!r} is secondary (expected a primary source; secondary ones may only be quoted in `conflicts`)"
                 problems.append(knowledge.problem(record_id, loc, message))
+        for key, source in sorted(defined.items()):
+            if not is_pinned(source.url):
+                message = "GitHub file not pinned to a commit (expected https://github.com/OWNER/REPO/blob/<40-hex sha>/PATH)"
+                problems.append(knowledge.problem(record_id, ("sources", key, "url"), message))
         for key in sorted(set(defined) - used):
             problems.append(knowledge.problem(record_id, ("sources", key), f"source {key!r} is defined but never cited (cite it or remove it)"))
     return problems
+
+
+def is_pinned(url: str) -> bool:
+    """Whether a GitHub URL names a fixed commit (issues, pull requests and commits are fixed by nature)."""
+    match = re.match(r"^https://github\.com/[^/]+/[^/]+/(blob|tree|raw)/([^/]+)", url)
+    return match is None or re.fullmatch(r"[0-9a-f]{40}", match.group(2)) is not None
 
 
 def check_from_scratch(knowledge: KnowledgeBase) -> list[Problem]:
