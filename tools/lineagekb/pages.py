@@ -19,6 +19,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 
 
+def graph_placeholder(key: str) -> Markup:
+    """Where a rendered graph goes; the site build swaps it for inline SVG, kept out of the search index."""
+    return Markup(f'<div class="lineage-graph" data-search-exclude data-graph="{html.escape(key)}"></div>')
+
+
 def escape_markdown(text: str) -> Markup:
     """Text from a record, safe inside Markdown and the HTML it becomes."""
     return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)))
@@ -96,7 +101,7 @@ def folder(record: model.Record) -> str:
 def record_page(knowledge: KnowledgeBase, record: model.Record, env: jinja2.Environment, edit_url: str) -> str:
     """The Markdown page of one record."""
     context = PageContext(knowledge, record)
-    values: dict[str, Any] = {"r": record, "c": context, "edit_url": edit_url, "model": model}
+    values: dict[str, Any] = {"r": record, "c": context, "edit_url": edit_url, "model": model, "graph": graph_placeholder(record.id)}
     if isinstance(record, model.Lineage):
         values["children"] = lineage.children(knowledge).get(record.id, [])
         values["history"] = lineage.training_history(knowledge, record.id)
@@ -123,7 +128,7 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
         edit_url = edit_base + relative_path(knowledge, record_id)
         result[f"{folder(record)}/{record_id}.md"] = record_page(knowledge, record, env, edit_url)
     rows = [release_row(knowledge, r) for r in knowledge.releases]
-    result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows)
+    result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows, graph=graph_placeholder("family"))
     for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
         result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(
             title=name.capitalize(), records=knowledge.of_kind(kind), ctx=PageContext(knowledge, None)
