@@ -194,8 +194,14 @@ def check_from_scratch(knowledge: KnowledgeBase) -> list[Problem]:
         if record.from_scratch and weight_parents:
             message = "a record trained from scratch has no weight parent (expected `successor`, or `from_scratch: false`)"
             problems.append(knowledge.problem(record.id, ("parents", weight_parents[0], "relation"), message))
-        if not record.from_scratch and not weight_parents:
-            message = "false, but no parent gives the weights (expected a finetune/distill/merge/adapter/quantized parent, or `from_scratch: true`)"
+        if record.from_scratch is None and weight_parents:
+            message = "null (not stated), but a parent gives the weights (expected `from_scratch: false`)"
+            problems.append(knowledge.problem(record.id, ("from_scratch",), message))
+        if record.from_scratch is False and not weight_parents:
+            message = (
+                "false, but no parent gives the weights (expected a finetune/distill/merge/adapter/quantized parent, "
+                "`from_scratch: true`, or `from_scratch: null` when no source states the initialisation)"
+            )
             problems.append(knowledge.problem(record.id, ("from_scratch",), message))
     return problems
 

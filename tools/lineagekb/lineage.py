@@ -78,7 +78,7 @@ def weight_chain(knowledge: KnowledgeBase, record_id: str) -> list[model.Lineage
         weight_parents = [p for p in current.parents if p.relation in model.WEIGHT_RELATIONS]
         if current.from_scratch:
             return chain[::-1]
-        if len(weight_parents) != 1:
+        if current.from_scratch is None or len(weight_parents) != 1:
             return None
         current = knowledge.records.get(weight_parents[0].id)
     return None

@@ -325,8 +325,9 @@ class Lineage(Record):
     """arXiv ids of the papers describing it."""
     hub: Hub | None = None
     """Hub identity."""
-    from_scratch: Annotated[bool, Strict()]
-    """True when trained from random initialisation (stated, never implied by an empty `parents`)."""
+    from_scratch: Annotated[bool, Strict()] | None
+    """True when trained from random initialisation, false when built on a parent's weights, null when no source
+    states how it was initialised. Always written out: never implied by an empty `parents`."""
     parents: list[Parent] = []
     """Where it comes from."""
     training: list[TrainingStage] = []
