@@ -67,7 +67,7 @@ def test_runwayml_repos_are_removed_with_a_mirror(knowledge) -> None:
 
 def test_prediction_types(knowledge) -> None:
     assert knowledge.records["sd-v2-1"].prediction_type.value is model.PredictionType.v_prediction
-    assert knowledge.records["sd-v2-1-base"].prediction_type.value is model.PredictionType.epsilon
+    assert knowledge.records["sd-v2-0-base"].prediction_type.value is model.PredictionType.epsilon
     assert knowledge.records["sd-v1-5"].prediction_type.value is model.PredictionType.epsilon
 
 
