@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from . import model
 from .document import Location
-from .load import KnowledgeBase, load
+from .load import KnowledgeBase, load, load_files
 from .problems import Problem
 
 SOURCE_FIELDS = ("source", "follows")
@@ -209,4 +209,10 @@ def check_from_scratch(knowledge: KnowledgeBase) -> list[Problem]:
 def validate(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Load every record under `root` and run every check; the problems are sorted by file and line."""
     knowledge, problems = load(root)
+    return knowledge, sorted(problems + check(knowledge))
+
+
+def validate_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[KnowledgeBase, list[Problem]]:
+    """Like `validate`, for records given as (path, content) pairs (e.g. read from a git revision)."""
+    knowledge, problems = load_files(root, files)
     return knowledge, sorted(problems + check(knowledge))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -65,15 +64,6 @@ class _Refused(Exception):
     def __init__(self, line: int, loc: Location, message: str) -> None:
         super().__init__(message)
         self.line, self.loc, self.message = line, loc, message
-
-
-def read(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]]:
-    """Parse `path`; on failure return the problems, each naming `shown_as` and a line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, [Problem(shown_as, 1, "", f"cannot read the file ({error.strerror}); check its permissions")]
-    return parse(raw, shown_as)
 
 
 def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:

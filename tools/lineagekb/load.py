@@ -6,14 +6,15 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from . import model
-from .document import Document, Location, read
+from .document import Document, Location, parse
 from .problems import Problem, field_path
 
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -71,18 +72,39 @@ def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     if not paths:
         return knowledge, [Problem(str(root), 1, "", "no record files found (expected *.yaml records)")]
     for path in paths[:MAX_FILES]:
-        record, document, found = load_file(path, shown_path(path))
-        problems += found
-        if record is None or document is None:
+        shown_as = shown_path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            problems.append(Problem(shown_as, 1, "", f"cannot read the file ({error.strerror}); check its permissions"))
             knowledge.broken.add(path.stem)
             continue
-        if record.id in knowledge.records:
-            first = knowledge.documents[record.id].path
-            problems.append(Problem(document.path, document.line_of(("id",)), "id", f"duplicate id {record.id!r} (also {first}; ids must be unique)"))
-            continue
-        knowledge.records[record.id] = record
-        knowledge.documents[record.id] = document
+        problems += add(knowledge, shown_as, raw)
     return knowledge, problems
+
+
+def load_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load records given as (path, content) pairs, e.g. read from a git revision; `root` names their folder."""
+    knowledge = KnowledgeBase(root)
+    problems: list[Problem] = []
+    for shown_as, raw in sorted(files)[:MAX_FILES]:
+        problems += add(knowledge, shown_as, raw)
+    return knowledge, problems
+
+
+def add(knowledge: KnowledgeBase, shown_as: str, raw: bytes) -> list[Problem]:
+    """Parse, validate and add one record file; the problems found."""
+    record, document, problems = load_file(raw, shown_as)
+    if record is None or document is None:
+        knowledge.broken.add(PurePath(shown_as).stem)
+        return problems
+    if record.id in knowledge.records:
+        first = knowledge.documents[record.id].path
+        message = f"duplicate id {record.id!r} (also {first}; ids must be unique)"
+        return [*problems, Problem(document.path, document.line_of(("id",)), "id", message)]
+    knowledge.records[record.id] = record
+    knowledge.documents[record.id] = document
+    return problems
 
 
 def shown_path(path: Path) -> str:
@@ -93,9 +115,10 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def load_file(path: Path, shown_as: str) -> tuple[model.Record | None, Document | None, list[Problem]]:
-    """Parse and validate one record file."""
-    document, problems = read(path, shown_as)
+def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document | None, list[Problem]]:
+    """Parse and validate one record file's content; `shown_as` is its path, whose stem is the id."""
+    path = PurePath(shown_as)
+    document, problems = parse(raw, shown_as)
     if document is None:
         return None, None, problems
     stem_problems = _check_stem(path, shown_as)
@@ -120,7 +143,7 @@ def load_file(path: Path, shown_as: str) -> tuple[model.Record | None, Document 
     return (None if stem_problems else record), document, stem_problems
 
 
-def _check_stem(path: Path, shown_as: str) -> list[Problem]:
+def _check_stem(path: PurePath, shown_as: str) -> list[Problem]:
     if model.is_valid_id(path.stem):
         return []
     return [Problem(shown_as, 1, "", f"file name {path.name!r} is not a valid id (expected lower-case letters, digits, '.' and '-', e.g. sd-v1-5.yaml)")]
