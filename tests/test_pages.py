@@ -10,7 +10,8 @@ from pathlib import Path
 
 from conftest import FIXTURES, REPO
 from lineagekb.check import validate
-from lineagekb.pages import escape_markdown, pages
+from lineagekb.markdown import escape_markdown
+from lineagekb.pages import pages
 
 
 def mini_pages(tmp_path: Path, name: str = "Tuned model") -> dict[str, str]:

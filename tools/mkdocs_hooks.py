@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from lineagekb.check import validate  # noqa: E402
 from lineagekb.graph import graphs, render_svg  # noqa: E402
-from lineagekb.pages import pages  # noqa: E402
+from lineagekb.pages import data_files, pages  # noqa: E402
 
 ROOT = Path(__file__).parent.parent / "lineage"
 PLACEHOLDER = re.compile(r'<div class="lineage-graph" data-search-exclude data-graph="([^"]+)"></div>')
@@ -26,7 +26,8 @@ def on_files(files: Files, config) -> Files:
         raise PluginError("the records do not validate:\n" + "\n".join(map(str, problems)))
     _dots.clear()
     _dots.update(graphs(knowledge))
-    for path, text in pages(knowledge, config.extra.get("records_edit_url", "")).items():
+    generated = {**pages(knowledge, config.extra.get("records_edit_url", "")), **data_files(knowledge)}
+    for path, text in generated.items():
         if files.get_file_from_path(path) is None:
             files.append(File.generated(config, path, content=text))
     return files

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from . import model
 from .load import KnowledgeBase
@@ -151,3 +154,80 @@ def export(knowledge: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
 def to_json(knowledge: KnowledgeBase) -> str:
     """The export as deterministic JSON text."""
     return json.dumps(export(knowledge), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+CSV_COLUMNS = [
+    "id", "name", "organization", "released", "task", "parents", "from_scratch", "own_steps", "steps_from_scratch",
+    "resolution", "text_encoders", "prediction_type", "autoencoder", "nsfw_filtering", "license", "hub_repo",
+    "hub_status", "mirrors",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if value is None:
+        return ""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_rows(knowledge: KnowledgeBase) -> list[dict[str, str]]:
+    """One row per release, for spreadsheets and pandas."""
+    from .lineage import steps_from_scratch
+
+    rows = []
+    for item in export(knowledge)["releases"]:
+        hub_info = item["hub"] or {}
+        row = {
+            **{key: item.get(key) for key in CSV_COLUMNS},
+            "parents": ";".join(f"{p['id']}:{p['relation']}" for p in item["parents"]),
+            "own_steps": item["total_steps"],
+            "steps_from_scratch": steps_from_scratch(knowledge, item["id"]),
+            "text_encoders": ";".join(item["text_encoders"]),
+            "hub_repo": hub_info.get("repo"),
+            "hub_status": hub_info.get("status"),
+            "mirrors": ";".join(hub_info.get("mirrors", [])),
+        }
+        rows.append({key: _cell(row[key]) for key in CSV_COLUMNS})
+    return rows
+
+
+def to_csv(knowledge: KnowledgeBase) -> str:
+    """The release table as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(csv_rows(knowledge))
+    return buffer.getvalue()
+
+
+GRAPHML_KEYS = ["name", "kind", "organization", "released", "prediction_type"]
+
+
+def to_graphml(knowledge: KnowledgeBase) -> str:
+    """The lineage graph (releases and components, edges typed by relation) as GraphML for networkx and Gephi."""
+    from .lineage import edges
+
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',
+        *(f'  <key id="{key}" for="node" attr.name="{key}" attr.type="string"/>' for key in GRAPHML_KEYS),
+        '  <key id="relation" for="edge" attr.name="relation" attr.type="string"/>',
+        '  <graph id="lineage" edgedefault="directed">',
+    ]
+    for record in knowledge.of_kind(model.Lineage):
+        values = {
+            "name": record.name,
+            "kind": record.kind,
+            "organization": record.organization.value,
+            "released": fact(record.released),
+            "prediction_type": plain(fact(record.prediction_type)) if isinstance(record, model.Release) else None,
+        }
+        data = "".join(f'<data key="{key}">{escape(str(value))}</data>' for key, value in values.items() if value is not None)
+        lines.append(f'    <node id={quoteattr(record.id)}>{data}</node>')
+    for edge in edges(knowledge):
+        relation = f'<data key="relation">{edge.relation.value}</data>'
+        lines.append(f"    <edge source={quoteattr(edge.parent)} target={quoteattr(edge.child)}>{relation}</edge>")
+    lines += ["  </graph>", "</graphml>"]
+    return "\n".join(lines) + "\n"

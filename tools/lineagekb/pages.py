@@ -2,64 +2,17 @@
 
 from __future__ import annotations
 
-import html
-import re
+import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from . import lineage, model
 from .load import KnowledgeBase
+from .markdown import environment, finalize, graph_placeholder, link
 from .schema import field_reference
-
-TEMPLATES = Path(__file__).parent / "templates"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-
-
-def graph_placeholder(key: str) -> Markup:
-    """Where a rendered graph goes; the site build swaps it for inline SVG, kept out of the search index."""
-    return Markup(f'<div class="lineage-graph" data-search-exclude data-graph="{html.escape(key)}"></div>')
-
-
-def escape_markdown(text: str) -> Markup:
-    """Text from a record, safe inside Markdown and the HTML it becomes."""
-    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)))
-
-
-def safe_url(url: str) -> str:
-    """A URL with the characters that would end a Markdown link or HTML attribute percent-encoded."""
-    return quote(url, safe=":/?#[]@!$&*+,;=%~-._")
-
-
-def _finalize(value: Any) -> Any:
-    if isinstance(value, Markup):
-        return value
-    if isinstance(value, model.Vocabulary):
-        return escape_markdown(value.value)
-    return escape_markdown(str(value))
-
-
-def environment() -> jinja2.Environment:
-    """Templates where every value is escaped for Markdown unless it was built as Markup."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["link"] = link
-    return env
-
-
-def link(text: Any, url: str) -> Markup:
-    """A Markdown link whose text and target are both escaped."""
-    return Markup(f"[{_finalize(text)}]({safe_url(url)})")
 
 
 class PageContext:
@@ -77,19 +30,19 @@ class PageContext:
             return Markup("unknown")
         shown = value.value
         if isinstance(shown, list):
-            text = Markup(", ").join(self.ref(item) if item in self.knowledge.records else _finalize(item) for item in shown)
+            text = Markup(", ").join(self.ref(item) if item in self.knowledge.records else finalize(item) for item in shown)
         elif isinstance(shown, str) and shown in self.knowledge.records and not isinstance(value.value, model.Vocabulary):
             text = self.ref(shown)
         elif isinstance(shown, int) and not isinstance(shown, bool):
-            text = _finalize(f"{shown:,}{unit}")
+            text = finalize(f"{shown:,}{unit}")
         else:
-            text = _finalize(shown)
+            text = finalize(shown)
         return text + self.cite(value.source)
 
     def ref(self, record_id: str) -> Markup:
         target = self.knowledge.records.get(record_id)
         if target is None:
-            return _finalize(record_id)
+            return finalize(record_id)
         return link(target.name, f"../{folder(target)}/{record_id}.md")
 
 
@@ -107,7 +60,37 @@ def record_page(knowledge: KnowledgeBase, record: model.Record, env: jinja2.Envi
         values["history"] = lineage.training_history(knowledge, record.id)
         values["steps_from_scratch"] = lineage.steps_from_scratch(knowledge, record.id)
     values["used_by"] = used_by(knowledge, record.id)
-    return env.get_template(f"{record.kind}.md.j2").render(values)
+    return front_matter(tags(knowledge, record)) + env.get_template(f"{record.kind}.md.j2").render(values)
+
+
+PREDICTION_TAGS = {model.PredictionType.epsilon: "epsilon", model.PredictionType.v_prediction: "v-prediction", model.PredictionType.flow: "flow"}
+
+
+def tags(knowledge: KnowledgeBase, record: model.Record) -> list[str]:
+    """Tags of a record's page: organisation, task, prediction type, encoders, Hub status."""
+    found: list[str] = []
+    if isinstance(record, (model.Lineage, model.Dataset)) and record.organization:
+        organization = knowledge.records.get(record.organization.value)
+        found.append(organization.name if organization else record.organization.value)
+    if isinstance(record, model.Release):
+        found.append(record.task.value)
+        if record.prediction_type:
+            found.append(PREDICTION_TAGS[record.prediction_type.value])
+        for encoder_id in [*(record.text_encoders.value if record.text_encoders else []), *([record.image_encoder.value] if record.image_encoder else [])]:
+            encoder = knowledge.records.get(encoder_id)
+            found.append(encoder.name if encoder else encoder_id)
+    if isinstance(record, model.Component):
+        found.append(record.role.value)
+    if isinstance(record, model.Lineage) and record.hub and record.hub.status is not model.HubStatus.live:
+        found.append(f"{record.hub.status.value} on the Hub")
+    return list(dict.fromkeys(found))
+
+
+def front_matter(page_tags: list[str]) -> str:
+    """YAML front matter with the page's tags (JSON strings are valid YAML and need no further escaping)."""
+    if not page_tags:
+        return ""
+    return "---\ntags:\n" + "".join(f"  - {json.dumps(tag)}\n" for tag in page_tags) + "---\n\n"
 
 
 def used_by(knowledge: KnowledgeBase, record_id: str) -> list[model.Record]:
@@ -129,6 +112,7 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
         result[f"{folder(record)}/{record_id}.md"] = record_page(knowledge, record, env, edit_url)
     rows = [release_row(knowledge, r) for r in knowledge.releases]
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows, graph=graph_placeholder("family"))
+    result["releases/timeline.md"] = env.get_template("timeline.md.j2").render(months=timeline(knowledge), c=PageContext(knowledge, None))
     for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
         result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(
             title=name.capitalize(), records=knowledge.of_kind(kind), ctx=PageContext(knowledge, None)
@@ -144,18 +128,52 @@ def relative_path(knowledge: KnowledgeBase, record_id: str) -> str:
 
 
 def release_row(knowledge: KnowledgeBase, release: model.Release) -> dict[str, Any]:
-    """One row of the release table."""
+    """One row of the comparison table: facts only, empty where no source states them."""
     ctx = PageContext(knowledge, release)
-    parents = Markup(", ").join(ctx.ref(p.id) + Markup(" (") + _finalize(p.relation) + Markup(")") for p in release.parents)
     steps = lineage.steps_from_scratch(knowledge, release.id)
+    from_scratch = {True: "from scratch", False: "", None: "not stated"}[release.from_scratch]
     return {
         "release": ctx.ref(release.id),
         "organization": ctx.ref(release.organization.value),
         "released": release.released.value if release.released else "",
-        "parents": parents or Markup("from scratch" if release.from_scratch else ""),
+        "parents": Markup(", ").join(ctx.ref(p.id) for p in release.parents) or from_scratch,
+        "relations": ", ".join(p.relation.value for p in release.parents),
         "steps": f"{steps:,}" if steps is not None else "",
         "resolution": release.resolution.value if release.resolution else "",
+        "text_encoders": Markup(", ").join(ctx.ref(e) for e in (release.text_encoders.value if release.text_encoders else [])),
         "prediction": release.prediction_type.value.value if release.prediction_type else "",
+        "punsafe": punsafe_history(knowledge, release.id),
+        "license": release.license.value if release.license else "",
+    }
+
+
+def punsafe_history(knowledge: KnowledgeBase, record_id: str) -> str:
+    """The NSFW (`punsafe`) thresholds of the training stages behind a checkpoint, in order, e.g. `0.1 → 0.98`."""
+    values = [row.stage.filters.punsafe for row in lineage.training_history(knowledge, record_id) if row.stage.filters]
+    return " → ".join(dict.fromkeys(f"{v:g}" for v in values if v is not None))
+
+
+def timeline(knowledge: KnowledgeBase) -> list[tuple[str, list[model.Lineage]]]:
+    """Dated releases and components grouped by month, oldest first."""
+    dated = sorted((r for r in knowledge.of_kind(model.Lineage) if r.released), key=lambda r: (r.released.value, r.id))
+    months: dict[str, list[model.Lineage]] = {}
+    for record in dated:
+        months.setdefault(record.released.value[:7], []).append(record)
+    return list(months.items())
+
+
+def data_files(knowledge: KnowledgeBase) -> dict[str, str]:
+    """The machine-readable exports published with the site, by file name."""
+    from .export import to_csv, to_graphml, to_json
+    from .graph import family_dot
+    from .schema import schema_text
+
+    return {
+        "lineage.json": to_json(knowledge),
+        "lineage.csv": to_csv(knowledge),
+        "lineage.dot": family_dot(knowledge, ""),
+        "lineage.graphml": to_graphml(knowledge),
+        "schema.json": schema_text(),
     }
 
 

@@ -1,0 +1,60 @@
+"""Markdown for the site: escaping every record string for where it lands, and the template environment."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from . import model
+
+TEMPLATES = Path(__file__).parent / "templates"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def graph_placeholder(key: str) -> Markup:
+    """Where a rendered graph goes; the site build swaps it for inline SVG, kept out of the search index."""
+    return Markup(f'<div class="lineage-graph" data-search-exclude data-graph="{html.escape(key)}"></div>')
+
+
+def escape_markdown(text: str) -> Markup:
+    """Text from a record, safe inside Markdown and the HTML it becomes."""
+    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)))
+
+
+def safe_url(url: str) -> str:
+    """A URL with the characters that would end a Markdown link or HTML attribute percent-encoded."""
+    return quote(url, safe=":/?#[]@!$&*+,;=%~-._")
+
+
+def finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, model.Vocabulary):
+        return escape_markdown(value.value)
+    return escape_markdown(str(value))
+
+
+def environment() -> jinja2.Environment:
+    """Templates where every value is escaped for Markdown unless it was built as Markup."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        finalize=finalize,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["link"] = link
+    return env
+
+
+def link(text: Any, url: str) -> Markup:
+    """A Markdown link whose text and target are both escaped."""
+    return Markup(f"[{finalize(text)}]({safe_url(url)})")
