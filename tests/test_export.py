@@ -64,3 +64,34 @@ def test_schema_file_is_json_schema() -> None:
     schema = json.loads((REPO / "lineage" / "schema.json").read_text(encoding="utf-8"))
     assert schema["$schema"].endswith("/2020-12/schema")
     assert {"Release", "Component", "Dataset", "Organization"} <= set(schema["$defs"])
+
+
+def test_csv_has_a_row_per_release_and_no_formulas() -> None:
+    import csv
+    import io
+
+    from lineagekb.check import validate
+    from lineagekb.export import CSV_COLUMNS, to_csv
+
+    knowledge, _ = validate(REPO / "lineage")
+    rows = list(csv.DictReader(io.StringIO(to_csv(knowledge))))
+    assert [row["id"] for row in rows] == [r.id for r in knowledge.releases]
+    assert list(rows[0]) == CSV_COLUMNS
+    v1_5 = next(row for row in rows if row["id"] == "sd-v1-5")
+    assert v1_5["parents"] == "sd-v1-2:finetune"
+    assert v1_5["steps_from_scratch"] == "1541000"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+
+
+def test_graphml_is_valid_xml_with_typed_edges() -> None:
+    from xml.etree import ElementTree
+
+    from lineagekb.check import validate
+    from lineagekb.export import to_graphml
+
+    knowledge, _ = validate(REPO / "lineage")
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    root = ElementTree.fromstring(to_graphml(knowledge))
+    edges = {(e.get("source"), e.get("target"), e.find("g:data", ns).text) for e in root.iterfind(".//g:edge", ns)}
+    assert ("sd-v2-0", "sd-v2-1", "finetune") in edges
+    assert ("kl-f8", "sd-vae-ft-ema", "finetune") in edges

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import os
 import sys
 from pathlib import Path
 
@@ -12,11 +12,11 @@ from mkdocs.structure.files import File, Files
 sys.path.insert(0, str(Path(__file__).parent))
 
 from lineagekb.check import validate  # noqa: E402
-from lineagekb.graph import graphs, render_svg  # noqa: E402
+from lineagekb.graph import graphs, inline_graphs  # noqa: E402
 from lineagekb.pages import data_files, pages  # noqa: E402
 
-ROOT = Path(__file__).parent.parent / "lineage"
-PLACEHOLDER = re.compile(r'<div class="lineage-graph" data-search-exclude data-graph="([^"]+)"></div>')
+# The records folder; tests point builds at a temporary copy through this variable.
+ROOT = Path(os.environ.get("MODEL_LINEAGE_RECORDS") or Path(__file__).parent.parent / "lineage")
 _dots: dict[str, str] = {}
 
 
@@ -34,12 +34,8 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_post_page(output: str, page, config) -> str:
-    """Inline each graph's SVG after rendering: Markdown never sees it, and it stays out of the search index."""
-    def svg(match: re.Match[str]) -> str:
-        dot = _dots.get(match.group(1))
-        return f'<div class="lineage-graph" data-search-exclude>{render_svg(dot)}</div>' if dot else ""
-
-    return PLACEHOLDER.sub(svg, output)
+    """Inline graphs after rendering: Markdown never parses the SVG, and it stays out of the search index."""
+    return inline_graphs(output, _dots)
 
 
 def on_serve(server, config, builder):

@@ -4,12 +4,13 @@ import sys
 
 from lineagekb import cli
 from lineagekb.check import validate
-from lineagekb.pages import pages, write
+from lineagekb.graph import graphs, inline_graphs
+from lineagekb.pages import data_files, pages, write
 
 
 def main(argv: list[str] | None = None) -> int:
     args = cli.parser(
-        "Generate the release, component, dataset and organisation pages into a folder.",
+        "Generate the record pages, index pages (graphs inlined as SVG) and data exports into a folder.",
         "  python tools/pages.py --out build/docs   # then copy docs/ over it and build with any generator",
     )
     args.add_argument("root", nargs="?", type=cli.Path, default=cli.DEFAULT_ROOT, help="folder of records (default: lineage)")
@@ -18,9 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     knowledge, problems = validate(options.root)
     if problems:
         return cli.report(problems)
-    generated = pages(knowledge)
+    dots = graphs(knowledge)
+    generated = {path: inline_graphs(text, dots) for path, text in pages(knowledge).items()}
+    generated.update(data_files(knowledge))
     write(generated, options.out)
-    print(f"{options.out}: {len(generated)} pages written")
+    print(f"{options.out}: {len(generated)} files written")
     return 0
 
 

@@ -31,6 +31,13 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
+def label(name: str) -> str:
+    """A node label, broken before a parenthesised qualifier so long names stay narrow."""
+    head, _, rest = name.partition(" (")
+    lines = [head, f"({rest}"] if rest else [head]
+    return '"' + "\\n".join(quote(line)[1:-1] for line in lines) + '"'
+
+
 def tooltip(record: model.Lineage) -> str:
     """The key facts shown when hovering a node."""
     facts = [record.name]
@@ -48,7 +55,7 @@ def node_line(record: model.Lineage, url: str, highlighted: bool) -> str:
     prediction = record.prediction_type.value.value if isinstance(record, model.Release) and record.prediction_type else None
     colour = PREDICTION_COLOURS[prediction]
     attributes = [
-        f"label={quote(record.name)}",
+        f"label={label(record.name)}",
         f"URL={quote(url)}",
         'target="_top"',
         f"tooltip={quote(tooltip(record))}",
@@ -105,3 +112,15 @@ def render_svg(dot_text: str) -> str:
     """SVG markup for inlining in a page (no XML prolog or doctype)."""
     result = subprocess.run(["dot", "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=True)
     return re.sub(r"^.*?(?=<svg)", "", result.stdout, flags=re.DOTALL)
+
+
+PLACEHOLDER = re.compile(r'<div class="lineage-graph" data-search-exclude data-graph="([^"]+)"></div>')
+
+
+def inline_graphs(text: str, dots: dict[str, str]) -> str:
+    """Replace each graph placeholder (see `markdown.graph_placeholder`) by its rendered SVG."""
+    def svg(match: re.Match[str]) -> str:
+        dot_text = dots.get(match.group(1))
+        return f'<div class="lineage-graph" data-search-exclude>{render_svg(dot_text)}</div>' if dot_text else ""
+
+    return PLACEHOLDER.sub(svg, text)

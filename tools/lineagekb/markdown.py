@@ -52,9 +52,15 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["link"] = link
+    env.filters["code"] = code
     return env
 
 
 def link(text: Any, url: str) -> Markup:
     """A Markdown link whose text and target are both escaped."""
     return Markup(f"[{finalize(text)}]({safe_url(url)})")
+
+
+def code(text: Any) -> Markup:
+    """Inline code; HTML `<code>` rather than backticks, because backslash escapes are literal in a code span."""
+    return Markup(f"<code>{finalize(text)}</code>")

@@ -1,0 +1,139 @@
+"""The built site in Debian's Chromium, driven by Playwright, served on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PAYLOAD = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>'
+
+
+def build_site(records: Path, out: Path) -> Path:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MODEL_LINEAGE_RECORDS": str(records)}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real site and, under /injected/, a site whose sd-v1-5 record carries a script payload."""
+    root = tmp_path_factory.mktemp("served")
+    build_site(REPO / "lineage", root)
+    records = tmp_path_factory.mktemp("records") / "lineage"
+    shutil.copytree(REPO / "lineage", records)
+    record = records / "releases" / "sd-v1-5.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace("name: Stable Diffusion v1-5", f"name: '{PAYLOAD}'"), encoding="utf-8")
+    build_site(records, root / "injected")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make test`, which installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records console errors and every request that would leave loopback (and blocks it)."""
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.console_errors = []
+    opened.off_origin = []
+    opened.on("console", lambda message: message.type == "error" and opened.console_errors.append(message.text))
+    opened.on("pageerror", lambda error: opened.console_errors.append(str(error)))
+
+    def guard(route, request):
+        if urlparse(request.url).hostname not in ("127.0.0.1", "localhost"):
+            opened.off_origin.append(request.url)
+            return route.abort()
+        return route.continue_()
+
+    context.route("**/*", guard)
+    yield opened
+    context.close()
+
+
+def heading(page) -> str:
+    """The page title as shown, without the permalink mark."""
+    return page.locator("h1").inner_text().removesuffix("¶").strip()
+
+
+def test_home_graph_renders_and_opens_v1_5(page, served: str) -> None:
+    page.goto(served + "/")
+    node = page.locator(".lineage-graph svg #node-sd-v1-5")
+    assert node.is_visible()
+    assert page.locator(".lineage-graph svg g.node").count() >= 15
+    node.locator("a").first.click()
+    page.wait_for_url("**/releases/sd-v1-5/")
+    assert heading(page) == "Stable Diffusion v1-5"
+    assert page.console_errors == []
+    assert page.off_origin == []
+
+
+def test_search_for_v_prediction_finds_sd_2_0(page, served: str) -> None:
+    page.goto(served + "/")
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").click()
+    page.keyboard.type("v-prediction")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10_000)
+    assert "Stable Diffusion v2 (SD 2.0-v, 768-v)" in page.locator(".md-search-result__list").inner_text()
+    assert page.console_errors == []
+    assert page.off_origin == []
+
+
+def test_release_page_shows_sources_and_files(page, served: str) -> None:
+    page.goto(served + "/releases/sd-v1-5/")
+    sources = page.locator("#sources + ul a")
+    assert sources.count() >= 2
+    assert all(href.startswith("https://") for href in sources.evaluate_all("links => links.map(l => l.href)"))
+    assert page.locator("td code", has_text="v1-5-pruned-emaonly.ckpt").is_visible()
+    assert page.locator(".footnote").count() == 1
+    assert page.console_errors == []
+    assert page.off_origin == []
+
+
+def test_injected_payload_shows_as_text_and_does_not_run(page, served: str) -> None:
+    page.goto(served + "/injected/releases/sd-v1-5/")
+    assert page.evaluate("window.__injected") is None
+    assert heading(page) == PAYLOAD
+    page.goto(served + "/injected/")
+    assert page.evaluate("window.__injected") is None
+    assert page.off_origin == []
