@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import FIXTURES, REPO
 from lineagekb.check import validate
@@ -46,14 +50,46 @@ def test_escape_markdown_neutralises_links_and_tables() -> None:
     assert escape_markdown("[x](javascript:alert(1)) | y") == "\\[x\\]\\(javascript:alert\\(1\\)\\) \\| y"
 
 
-def test_real_site_builds_strictly(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=REPO, capture_output=True, text=True, env=env, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
+    return out
+
+
+def test_every_release_has_its_page(site: Path) -> None:
     knowledge, _ = validate(REPO / "lineage")
     for release in knowledge.releases:
-        assert (tmp_path / "site" / "releases" / release.id / "index.html").is_file(), release.id
+        assert (site / "releases" / release.id / "index.html").is_file(), release.id
+
+
+def test_graph_nodes_link_to_pages_that_exist(site: Path) -> None:
+    pages_with_graphs = [site / "index.html", site / "releases" / "index.html", site / "releases" / "sd-v2-1" / "index.html"]
+    for page in pages_with_graphs:
+        links = re.findall(r'<a xlink:href="([^"]+)"', page.read_text(encoding="utf-8"))
+        assert links, page
+        for link in links:
+            assert (page.parent / link / "index.html").resolve().is_file(), (page, link)
+
+
+def test_exports_are_published(site: Path) -> None:
+    for name in ["lineage.json", "lineage.csv", "lineage.dot", "lineage.graphml", "schema.json"]:
+        assert (site / name).stat().st_size > 0
+    assert 'href="../lineage.csv"' in (site / "data" / "index.html").read_text(encoding="utf-8")
+
+
+def test_graph_text_stays_out_of_the_search_index(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not any("<svg" in doc["text"] or "node-sd-v1-5" in doc["text"] for doc in index["docs"])
+
+
+def test_no_reference_off_the_site(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', text), page
