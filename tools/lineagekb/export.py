@@ -80,7 +80,7 @@ def checkpoint(record: model.Lineage, item: model.Checkpoint) -> dict[str, Any]:
     return {
         "file": item.file,
         "repo": item.repo or (record.hub.repo if record.hub else None),
-        "weights": item.weights.value,
+        "weights": plain(item.weights),
         "format": item.format.value,
         "size_bytes": item.size_bytes,
         "sha256": item.sha256,

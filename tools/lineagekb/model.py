@@ -239,8 +239,8 @@ class Checkpoint(Model):
     """File name (or folder, for the diffusers layout) inside the repository."""
     repo: RepoId | None = None
     """The repository holding the file, when not the record's own `hub.repo`."""
-    weights: Annotated[Weights, Strict(False)]
-    """Which copy of the weights it holds."""
+    weights: Annotated[Weights, Strict(False)] | None
+    """Which copy of the weights it holds; null when no source states it (always written out)."""
     format: Annotated[CheckpointFormat, Strict(False)]
     """How it is serialised."""
     size_bytes: Annotated[int, Field(gt=0)] | None = None
