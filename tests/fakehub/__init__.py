@@ -1,0 +1,1 @@
+"""A fake Hugging Face Hub on loopback, and a runner for the sync tool against it."""

@@ -1,0 +1,279 @@
+"""Comparing records with what the Hub states: which repositories to ask, and the findings where they disagree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import model
+from .document import Location
+from .hub import HubError, NotFound, RepoFacts
+from .load import KnowledgeBase
+from .problems import field_path
+
+KINDS = (
+    "repo-missing", "repo-renamed", "status", "gated", "license", "base-model", "file-missing", "file-changed",
+    "prediction-type", "resolution", "text-encoder", "revision",
+)
+CLASS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+Answers = dict[str, RepoFacts | HubError]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One place where a record and the Hub disagree, or where the Hub states what the record leaves out."""
+
+    record: str
+    repo: str
+    kind: str
+    loc: Location
+    record_value: Any
+    hub_value: Any
+    severity: str
+    """`drift` when the values differ, `info` when the record does not state the value."""
+    path: str = ""
+    line: int = 1
+    source: str | None = None
+    """The `sources` entry the record's value rests on."""
+
+    @property
+    def field(self) -> str:
+        return field_path(self.loc)
+
+    @property
+    def writable(self) -> bool:
+        """Whether `--write` updates this value: revision, last-modified, file sizes and hashes, removal; never curated facts."""
+        return self.kind in ("revision", "file-changed") or (self.kind == "repo-missing" and self.loc == ("hub", "status"))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "record": self.record, "repo": self.repo, "kind": self.kind, "field": self.field,
+            "record_value": self.record_value, "hub_value": self.hub_value, "severity": self.severity,
+        }
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A repository the run could not check, and why."""
+
+    record: str
+    repo: str
+    reason: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"record": self.record, "repo": self.repo, "reason": self.reason}
+
+
+@dataclass
+class SyncResult:
+    """Everything one run found."""
+
+    records: list[str]
+    checked: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unchecked: list[Unchecked] = field(default_factory=list)
+
+    @property
+    def drift(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "drift"]
+
+    def exit_status(self) -> int:
+        """0 all checked and in sync, 1 drift found, 3 no drift but some repos could not be checked."""
+        return 1 if self.drift else 3 if self.unchecked else 0
+
+
+def hub_records(knowledge: KnowledgeBase, ids: list[str] | None = None) -> list[model.Lineage]:
+    """The records with a Hub repository, sorted by id (only `ids`, when given)."""
+    chosen = [r for r in knowledge.of_kind(model.Lineage) if r.hub is not None]
+    return [r for r in chosen if ids is None or r.id in ids]
+
+
+def jobs(records: list[model.Lineage]) -> dict[str, bool]:
+    """The repositories to ask about, and whether their configs are wanted (diffusers releases)."""
+    wanted: dict[str, bool] = {}
+    for record in records:
+        assert record.hub is not None
+        for repo in [record.hub.repo, *record.hub.mirrors]:
+            wanted[repo] = wanted.get(repo, False) or isinstance(record, model.Release)
+        for checkpoint in record.checkpoints:
+            if checkpoint.repo:
+                wanted.setdefault(checkpoint.repo, False)
+    return wanted
+
+
+def compare(knowledge: KnowledgeBase, records: list[model.Lineage], answers: Answers) -> SyncResult:
+    """Every finding and unchecked repository for `records`, given the Hub's answers."""
+    result = SyncResult([r.id for r in records])
+    repo_records = {repo.lower(): r.id for r in knowledge.of_kind(model.Lineage) if r.hub for repo in [r.hub.repo, *r.hub.mirrors]}
+    for record in records:
+        _Comparison(knowledge, record, answers, repo_records, result).run()
+    result.checked = sorted({repo for repo, answer in answers.items() if isinstance(answer, RepoFacts | NotFound)})
+    result.findings.sort(key=lambda f: (f.record, f.line, f.field, f.kind))
+    result.unchecked = sorted(set(result.unchecked), key=lambda u: (u.record, u.repo, u.reason))
+    return result
+
+
+class _Comparison:
+    """The findings for one record."""
+
+    def __init__(self, knowledge: KnowledgeBase, record: model.Lineage, answers: Answers, repo_records: dict[str, str], result: SyncResult) -> None:
+        assert record.hub is not None
+        self.knowledge, self.record, self.hub, self.answers = knowledge, record, record.hub, answers
+        self.repo_records, self.result = repo_records, result
+        self.document = knowledge.documents[record.id]
+
+    def add(self, repo: str, kind: str, loc: Location, record_value: Any, hub_value: Any, source: str | None = None) -> None:
+        severity = "info" if record_value is None else "drift"
+        self.result.findings.append(Finding(
+            self.record.id, repo, kind, loc, record_value, hub_value, severity,
+            self.document.path, self.document.line_of(loc), source,
+        ))
+
+    def answer(self, repo: str) -> RepoFacts | HubError | None:
+        answer = self.answers.get(repo)
+        if isinstance(answer, HubError) and not isinstance(answer, NotFound):
+            self.result.unchecked.append(Unchecked(self.record.id, repo, answer.reason))
+        return answer
+
+    def run(self) -> None:
+        facts = self.check_repo()
+        for index, mirror in enumerate(self.hub.mirrors):
+            answer = self.answer(mirror)
+            if isinstance(answer, NotFound):
+                self.add(mirror, "repo-missing", ("hub", "mirrors", index), mirror, "not found", self.hub.source)
+            elif isinstance(answer, RepoFacts):
+                self.check_identity(mirror, answer, ("hub", "mirrors", index))
+                facts = facts or answer
+        if facts is not None:
+            self.check_card(facts)
+            self.check_revision(facts)
+            if isinstance(self.record, model.Release):
+                self.check_configs(facts, self.record)
+        self.check_checkpoints(facts)
+
+    def check_repo(self) -> RepoFacts | None:
+        """The repository itself against the record's status; its facts when it answers."""
+        repo, status = self.hub.repo, self.hub.status
+        answer = self.answer(repo)
+        if isinstance(answer, NotFound):
+            if status is not model.HubStatus.removed:
+                self.add(repo, "repo-missing", ("hub", "status"), str(status), "removed", self.hub.source)
+            return None
+        if not isinstance(answer, RepoFacts):
+            return None
+        if status is model.HubStatus.removed:
+            self.add(repo, "status", ("hub", "status"), "removed", "gated" if answer.gated else "live", self.hub.source)
+        elif (status is model.HubStatus.gated) != answer.gated:
+            self.add(repo, "gated", ("hub", "status"), str(status), "gated" if answer.gated else "live", self.hub.source)
+        self.check_identity(repo, answer, ("hub", "repo"))
+        return answer
+
+    def check_identity(self, repo: str, facts: RepoFacts, loc: Location) -> None:
+        if facts.id.lower() != repo.lower():
+            self.add(repo, "repo-renamed", loc, repo, facts.id, self.hub.source)
+        if facts.disabled:
+            self.add(repo, "repo-missing", loc, repo, "disabled", self.hub.source)
+
+    def check_card(self, facts: RepoFacts) -> None:
+        """License and base models declared in the card metadata."""
+        recorded = self.record.license
+        if facts.license and (recorded is None or recorded.value != facts.license):
+            self.add(facts.id, "license", ("license", "value"), recorded and recorded.value, facts.license, recorded and recorded.source)
+        own = {self.record.id}
+        for base in facts.base_models:
+            parent_id = self.repo_records.get(base.lower())
+            if parent_id in own:
+                continue
+            index = next((i for i, p in enumerate(self.record.parents) if p.id == parent_id), None)
+            if index is None:
+                shown = f"{base} ({parent_id})" if parent_id else f"{base} (not recorded)"
+                parents = [f"{p.id} ({p.relation})" for p in self.record.parents]
+                self.add(facts.id, "base-model", ("parents",), parents, shown)
+                continue
+            parent = self.record.parents[index]
+            if facts.base_model_relation and facts.base_model_relation != parent.relation:
+                self.add(facts.id, "base-model", ("parents", index, "relation"), str(parent.relation), facts.base_model_relation, parent.source)
+
+    def check_revision(self, facts: RepoFacts) -> None:
+        if facts.sha and facts.sha != self.hub.revision:
+            self.add(facts.id, "revision", ("hub", "revision"), self.hub.revision, facts.sha, self.hub.source)
+        if facts.last_modified and facts.last_modified != self.hub.last_modified:
+            self.add(facts.id, "revision", ("hub", "last_modified"), self.hub.last_modified, facts.last_modified, self.hub.source)
+
+    def check_configs(self, facts: RepoFacts, release: model.Release) -> None:
+        """Facts the diffusers configs reveal: prediction type, native resolution, text encoder."""
+        if facts.configs_unread:
+            self.result.unchecked.append(Unchecked(self.record.id, facts.id, f"configs not read: {facts.configs_unread}"))
+        scheduler = facts.configs.get("scheduler/scheduler_config.json")
+        if isinstance(scheduler, dict):
+            # diffusers schedulers default to epsilon; early repos leave the key out
+            predicted = scheduler.get("prediction_type", "epsilon")
+            recorded = release.prediction_type
+            if recorded is None or str(recorded.value) != predicted:
+                self.add(facts.id, "prediction-type", ("prediction_type", "value"), recorded and str(recorded.value), predicted, recorded and recorded.source)
+        self.check_resolution(facts, release)
+        self.check_text_encoder(facts, release)
+
+    def check_resolution(self, facts: RepoFacts, release: model.Release) -> None:
+        unet = facts.configs.get("unet/config.json")
+        autoencoder = self.knowledge.records.get(release.autoencoder.value) if release.autoencoder else None
+        factor = autoencoder.downsampling_factor if isinstance(autoencoder, model.Component) else None
+        sample_size = unet.get("sample_size") if isinstance(unet, dict) else None
+        if not isinstance(sample_size, int) or factor is None:
+            return
+        native = sample_size * factor.value
+        recorded = release.resolution
+        if recorded is None or recorded.value != native:
+            shown = f"{native} (unet sample_size {sample_size} x {factor.value})"
+            self.add(facts.id, "resolution", ("resolution", "value"), recorded and recorded.value, shown, recorded and recorded.source)
+
+    def check_text_encoder(self, facts: RepoFacts, release: model.Release) -> None:
+        config = facts.configs.get("text_encoder/config.json")
+        if not isinstance(config, dict) or not release.text_encoders or not release.text_encoders.value:
+            return
+        encoder = self.knowledge.records.get(release.text_encoders.value[0])
+        if not isinstance(encoder, model.Component):
+            return
+        loc: Location = ("text_encoders", "value", 0)
+        hidden = config.get("hidden_size")
+        if encoder.hidden_size and isinstance(hidden, int) and hidden != encoder.hidden_size.value:
+            recorded_size = f"{encoder.id} (hidden_size {encoder.hidden_size.value})"
+            self.add(facts.id, "text-encoder", loc, recorded_size, f"hidden_size {hidden}", release.text_encoders.source)
+        architectures = config.get("architectures")
+        architecture = architectures[0] if isinstance(architectures, list) and architectures else None
+        # only a recorded class name is comparable; a prose architecture such as "open_clip ViT-H-14" is not
+        recorded = encoder.architecture.value if encoder.architecture and CLASS_NAME.match(encoder.architecture.value) else None
+        if recorded and isinstance(architecture, str) and architecture != recorded:
+            self.add(facts.id, "text-encoder", loc, f"{encoder.id} ({recorded})", architecture, release.text_encoders.source)
+
+    def check_checkpoints(self, own: RepoFacts | None) -> None:
+        """Each checkpoint file is there, with the recorded size and hash."""
+        for index, checkpoint in enumerate(self.record.checkpoints):
+            loc: Location = ("checkpoints", index)
+            if checkpoint.repo is None:
+                facts = own
+            else:
+                answer = self.answer(checkpoint.repo)
+                if isinstance(answer, NotFound):
+                    self.add(checkpoint.repo, "repo-missing", (*loc, "repo"), checkpoint.repo, "not found", checkpoint.source)
+                facts = answer if isinstance(answer, RepoFacts) else None
+                if facts is not None:
+                    self.check_identity(checkpoint.repo, facts, (*loc, "repo"))
+            if facts is not None:
+                self.check_file(facts, checkpoint, loc)
+
+    def check_file(self, facts: RepoFacts, checkpoint: model.Checkpoint, loc: Location) -> None:
+        name = checkpoint.file
+        if name.endswith("/"):
+            if not any(path.startswith(name) for path in facts.files):
+                self.add(facts.id, "file-missing", (*loc, "file"), name, None, checkpoint.source)
+            return
+        entry = facts.files.get(name)
+        if entry is None:
+            self.add(facts.id, "file-missing", (*loc, "file"), name, None, checkpoint.source)
+            return
+        if entry.size is not None and entry.size != checkpoint.size_bytes:
+            self.add(facts.id, "file-changed", (*loc, "size_bytes"), checkpoint.size_bytes, entry.size, checkpoint.source)
+        if entry.sha256 is not None and entry.sha256 != checkpoint.sha256:
+            self.add(facts.id, "file-changed", (*loc, "sha256"), checkpoint.sha256, entry.sha256, checkpoint.source)
