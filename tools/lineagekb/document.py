@@ -19,8 +19,9 @@ Location = tuple[str | int, ...]
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
+    _STR,
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
     _BOOL,
@@ -98,6 +99,7 @@ def _build(root: yaml.MappingNode, shown_as: str) -> tuple[Document | None, list
     document = Document(shown_as, None)
     problems: list[Problem] = []
     walker = _Walker(document, problems)
+    document.lines[()] = root.start_mark.line + 1
     try:
         document.data = walker.value(root, ())
     except _Refused as refused:
@@ -114,30 +116,37 @@ class _Walker:
         self.document = document
         self.problems = problems
         self.seen: set[int] = set()
+        self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
     def value(self, node: yaml.Node, loc: Location) -> Any:
-        line = node.start_mark.line + 1
+        """The plain value of `node`; the lines of mapping keys and list items are recorded by their parents."""
         if id(node) in self.seen:
-            raise _Refused(line, loc, "anchors and aliases are not supported (write the value out in full)")
+            raise _Refused(node.start_mark.line + 1, loc, "anchors and aliases are not supported (write the value out in full)")
         self.seen.add(id(node))
-        if len(self.seen) > MAX_NODES:
-            raise _Refused(line, loc, f"more than {MAX_NODES:,} values (expected a single record)")
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            return node.value if node.tag == _STR else self.scalar(node, loc)
         if len(loc) > MAX_DEPTH:
-            raise _Refused(line, loc, f"nesting too deep (expected at most {MAX_DEPTH} levels)")
-        self.document.lines.setdefault(loc, line)
-        if isinstance(node, yaml.MappingNode):
+            raise _Refused(node.start_mark.line + 1, loc, f"nesting too deep (expected at most {MAX_DEPTH} levels)")
+        self.count += len(node.value)
+        if self.count > MAX_NODES:
+            raise _Refused(node.start_mark.line + 1, loc, f"more than {MAX_NODES:,} values (expected a single record)")
+        if kind is yaml.MappingNode:
             return self.mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            self.check_tag(node, "tag:yaml.org,2002:seq", loc)
-            return [self.value(item, (*loc, index)) for index, item in enumerate(node.value)]
-        return self.scalar(node, loc)
+        self.check_tag(node, "tag:yaml.org,2002:seq", loc)
+        items = []
+        for index, item in enumerate(node.value):
+            item_loc = (*loc, index)
+            self.document.lines[item_loc] = item.start_mark.line + 1
+            items.append(self.value(item, item_loc))
+        return items
 
     def mapping(self, node: yaml.MappingNode, loc: Location) -> dict[str, Any]:
         self.check_tag(node, "tag:yaml.org,2002:map", loc)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self.scalar(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
+            key = self.value(key_node, loc) if key_node.__class__ is yaml.ScalarNode else None
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 shown = f"key {key_node.value!r}" if isinstance(key_node, yaml.ScalarNode) else "a key"
@@ -151,6 +160,8 @@ class _Walker:
         return result
 
     def scalar(self, node: yaml.Node, loc: Location) -> Any:
+        if node.tag == _STR:
+            return node.value
         if node.tag not in _PLAIN_TAGS:
             raise _Refused(node.start_mark.line + 1, loc, f"tag {_short(node.tag)!r} is not supported (write a plain value)")
         return self.constructor.construct_object(node)

@@ -152,8 +152,15 @@ def export(knowledge: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
 
 
 def to_json(knowledge: KnowledgeBase) -> str:
-    """The export as deterministic JSON text."""
-    return json.dumps(export(knowledge), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The export as deterministic JSON text, one record per line (diffable, and fast to encode)."""
+    def encode(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+    sections = [
+        f"{encode(name)}: [\n" + ",\n".join(encode(item) for item in items) + "\n]"
+        for name, items in sorted(export(knowledge).items())
+    ]
+    return "{\n" + ",\n".join(sections) + "\n}\n"
 
 
 CSV_COLUMNS = [

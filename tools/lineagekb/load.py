@@ -71,8 +71,9 @@ def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     paths = record_files(root)
     if not paths:
         return knowledge, [Problem(str(root), 1, "", "no record files found (expected *.yaml records)")]
+    cwd = Path.cwd()
     for path in paths[:MAX_FILES]:
-        shown_as = shown_path(path)
+        shown_as = shown_path(path, cwd)
         try:
             raw = path.read_bytes()
         except OSError as error:
@@ -107,10 +108,10 @@ def add(knowledge: KnowledgeBase, shown_as: str, raw: bytes) -> list[Problem]:
     return problems
 
 
-def shown_path(path: Path) -> str:
+def shown_path(path: Path, cwd: Path | None = None) -> str:
     """The path as a person would type it: relative to the working folder where possible."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.absolute().relative_to(cwd or Path.cwd()))
     except ValueError:
         return str(path)
 
