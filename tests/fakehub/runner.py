@@ -13,6 +13,8 @@ from .server import TOKEN, FakeHub
 
 REPO = Path(__file__).resolve().parents[2]
 GUARD = Path(__file__).resolve().parent / "guard"
+RECORDS = REPO / "tests" / "fixtures" / "sync"
+"""Runs start here: `lineage/` below is a snapshot of the records that the fake Hub's answers agree with."""
 FAST = ("--timeout", "1", "--retries", "2", "--backoff", "0.01")
 """Options that keep fault runs short: one-second timeouts, two attempts, 10 ms backoff."""
 
@@ -28,7 +30,7 @@ def environment(endpoint: str, home: str, token: str | None = TOKEN, **extra: st
 
 
 def run_sync(
-    changes: dict[str, Any] | None, *args: str, cwd: Path = REPO, token: str | None = TOKEN, timeout: float = 60, **env: str
+    changes: dict[str, Any] | None, *args: str, cwd: Path = RECORDS, token: str | None = TOKEN, timeout: float = 60, **env: str
 ) -> tuple[subprocess.CompletedProcess[str], FakeHub]:
     """Start a fake Hub with `changes`, run the sync tool with `args` against it; its result and the fake (with its requests)."""
     with FakeHub(changes) as hub, tempfile.TemporaryDirectory() as home:
