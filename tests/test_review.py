@@ -83,8 +83,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (lineage / "releases" / "tuned-v2.yaml").write_text(TUNED_V2, encoding="utf-8")
     commit(root, "Add a release", "added")
     tuned = lineage / "releases" / "tuned.yaml"
-    edit(tuned, "  - id: base\n    relation: finetune\n    source: card\n    quote: \"resumed from base\"",
-         "  - id: other\n    relation: finetune\n    source: card\n    quote: \"resumed from other\"")
+    edit(
+        tuned,
+        '  - id: base\n    relation: finetune\n    source: card\n    quote: "resumed from base"',
+        '  - id: other\n    relation: finetune\n    source: card\n    quote: "resumed from other"',
+    )
     commit(root, "Re-parent tuned", "reparented")
     edit(tuned, "  - steps: 500\n", "  - steps: 600\n")
     edit(tuned, "    resolution: 512\n", "    resolution: 768\n")
