@@ -8,7 +8,7 @@ APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup graphviz chromium site serve test validate export schema lint clean
+.PHONY: setup graphviz chromium site serve test validate export schema lint demo-sync clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ schema: setup
 
 lint: setup
 	$(BIN)/ruff check tools tests
+
+demo-sync: setup  ## the Hub sync against a fake Hub on loopback with a little drift: no network needed
+	$(BIN)/python tests/fakehub/demo.py
 
 clean:
 	rm -rf site $(VENV)
