@@ -72,7 +72,7 @@ def commit(repo: Path, message: str, tag: str) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """main: the mini knowledge base and a second root; then one tagged commit per change, main checked out."""
+    """main: the mini knowledge base and a second root; a feature branch with one tagged commit per change; main moves on."""
     root = tmp_path_factory.mktemp("review") / "repo"
     lineage = root / "lineage"
     shutil.copytree(FIXTURES / "mini", lineage)
@@ -90,12 +90,15 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     commit(root, "Re-parent tuned", "reparented")
     edit(tuned, "  - steps: 500\n", "  - steps: 600\n")
-    edit(tuned, "    resolution: 512\n", "    resolution: 768\n")
+    edit(tuned, "    resolution: 512\n", "    resolution: 768\n    note: Our words, not a claim of the source.\n")
+    edit(tuned, "    text_conditioning_dropout: 0.1\n", "")
     commit(root, "Change a training stage, not its source", "retrained")
     edit(lineage / "releases" / "tuned-v2.yaml", "relation: finetune", "relation: fine-tune")
     edit(lineage / "releases" / "base.yaml", "dataset: pairs", "dataset: pears")
     commit(root, "Break validation", "broken")
     git(root, "checkout", "-q", "main")
+    edit(lineage / "releases" / "base.yaml", "license: {value: mit", "license: {value: apache-2.0")
+    commit(root, "Main moves on after the branch", "main-later")
     return root
 
 
@@ -135,11 +138,20 @@ def test_reparent_and_retrain_names_both_changes(repo: Path) -> None:
     data = json.loads(run_review(repo, ["--base", "added", "--head", "retrained", "--format", "json"]).stdout)
     assert data["valid"] is True
     assert {"field": "parents[0].id", "old": "base", "new": "other"} in data["changed"][0]["fields"]
-    assert [(u["field"], [c["field"] for c in u["changes"]]) for u in data["unsourced"]] == [("training[0]", ["training[0].steps", "training[0].resolution"])]
+    assert [(u["field"], u["line"], u["old"], u["new"]) for u in data["unsourced"]] == [
+        ("training[0].steps", 19, "500", "600"),
+        ("training[0].resolution", 20, "512", "768"),
+    ]
     assert [e["parent"] + ">" + e["child"] for e in data["edges"]] == ["base>tuned", "other>tuned"]
     assert [a["record"]["id"] for a in data["ancestry"]] == ["tuned", "tuned-v2"]
     assert "1 lineage edge" not in " ".join(data["summary"])
     assert "changes the ancestry of 2 releases" in " ".join(data["summary"])
+
+
+def test_base_is_where_the_change_branched_off(repo: Path) -> None:
+    data = json.loads(run_review(repo, ["--base", "main", "--head", "added", "--format", "json"]).stdout)
+    assert data["base"] == {"label": "main", "sha": git(repo, "rev-parse", "start").strip()}
+    assert data["changed"] == [] and [r["id"] for r in data["added"]] == ["tuned-v2"]
 
 
 def test_comment_starts_with_the_marker(repo: Path) -> None:

@@ -14,7 +14,8 @@ from .problems import field_path
 
 SYNCED_FIELDS = frozenset({"revision", "last_modified", "size_bytes", "sha256"})
 """Fields `tools/sync_hub.py --write` maintains from the Hub itself: a change to them needs no new source."""
-UNCITED_KEYS = frozenset({"source", "quote"})
+UNCITED_KEYS = frozenset({"source", "quote", "note", "says"})
+"""A unit's citation, and text that is the project's own words (`note`) or the quote itself (`says`): not claims."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,15 @@ class AncestryChange:
 
 @dataclass(frozen=True)
 class UnsourcedChange:
-    """A sourced value (fact, parent, training stage, ...) that changed while its source and quote did not."""
+    """A value of a fact, parent, training stage, ... that changed while the source it cites and the quote did not."""
 
     record: str
     path: str
     line: int
     field: str
+    old: str | None
+    new: str
     source: str
-    changes: list[FieldChange]
 
 
 @dataclass(frozen=True)
@@ -181,24 +183,25 @@ def is_nested(value: Any) -> bool:
 
 def field_changes(old: Any, new: Any, loc: Location = ()) -> list[FieldChange]:
     """Every leaf field that differs, in the order the fields are declared, as `parents[0].id`-style paths."""
+    return [FieldChange(field_path(where), before, after) for where, before, after in leaf_changes(old, new, loc)]
+
+
+def leaf_changes(old: Any, new: Any, loc: Location) -> list[tuple[Location, str | None, str | None]]:
+    """(location, before, after) of every leaf that differs between two dumps."""
     if old == new:
         return []
     if isinstance(old, dict) or isinstance(new, dict):
         old_map = old if isinstance(old, dict) else {}
         new_map = new if isinstance(new, dict) else {}
         keys = list(dict.fromkeys([*new_map, *old_map]))
-        return [change for key in keys for change in field_changes(old_map.get(key), new_map.get(key), (*loc, key))]
+        return [change for key in keys for change in leaf_changes(old_map.get(key), new_map.get(key), (*loc, key))]
     if is_nested(old) or is_nested(new):
         old_list = old if isinstance(old, list) else []
         new_list = new if isinstance(new, list) else []
-        longest = max(len(old_list), len(new_list))
-        return [
-            change
-            for index in range(longest)
-            for change in field_changes(old_list[index] if index < len(old_list) else None, new_list[index] if index < len(new_list) else None, (*loc, index))
-        ]
+        padded = [(old_list[i] if i < len(old_list) else None, new_list[i] if i < len(new_list) else None) for i in range(max(len(old_list), len(new_list)))]
+        return [change for index, (before, after) in enumerate(padded) for change in leaf_changes(before, after, (*loc, index))]
     before, after = shown(old), shown(new)
-    return [] if before == after else [FieldChange(field_path(loc), before, after)]
+    return [] if before == after else [(loc, before, after)]
 
 
 def sourced_units(value: Any, loc: Location = ()) -> dict[Location, dict[str, Any]]:
@@ -233,10 +236,11 @@ def unsourced_changes(base: KnowledgeBase, head: KnowledgeBase, old_id: str, new
         old_source, new_source = old_record.sources.get(old_unit["source"]), new_record.sources.get(key)
         same_source = old_unit["source"] == key and old_source is not None and new_source is not None and old_source.url == new_source.url
         if same_source and old_unit.get("quote") == new_unit.get("quote"):
-            old_claim, new_claim = claimed(old_unit), claimed(new_unit)
-            first = next(name for name in [*new_claim, *old_claim] if old_claim.get(name) != new_claim.get(name))
-            problem = head.problem(new_id, (*loc, first) if first in new_claim else loc, "")
-            found.append(UnsourcedChange(new_id, problem.path, problem.line, field_path(loc), key, field_changes(old_claim, new_claim, loc)))
+            for where, before, after in leaf_changes(claimed(old_unit), claimed(new_unit), loc):
+                if after is None:
+                    continue  # a value removed: the record claims less, which needs no source
+                problem = head.problem(new_id, where, "")
+                found.append(UnsourcedChange(new_id, problem.path, problem.line, problem.field, before, after, key))
     return found
 
 

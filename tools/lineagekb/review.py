@@ -161,7 +161,7 @@ def summary(report: Report) -> list[str]:
         ancestry = f"; changes the ancestry of {by_kind([a.record for a in diff.ancestry])}" if diff.ancestry else ""
         lines.append(tally(diff.edges, "lineage edge", [edge_label(e) for e in diff.edges]) + ancestry)
     if diff.unsourced:
-        lines.append(f"{counted(diff.unsourced, 'sourced value')} changed without a new or changed source or quote")
+        lines.append(f"{counted(diff.unsourced, 'value')} changed without a new or changed source or quote")
     if diff.sources:
         kinds = ["added" if s.old_url is None else "removed" if s.new_url is None else "re-pointed" for s in diff.sources]
         lines.append(tally(diff.sources, "source", kinds))
