@@ -4,7 +4,7 @@ import sys
 
 from lineagekb import cli
 from lineagekb.check import validate
-from lineagekb.graph import graphs, inline_graphs
+from lineagekb.graph import graphs, inline_graphs, render_many
 from lineagekb.pages import data_files, pages, write
 
 
@@ -19,8 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     knowledge, problems = validate(options.root)
     if problems:
         return cli.report(problems)
-    dots = graphs(knowledge)
-    generated = {path: inline_graphs(text, dots) for path, text in pages(knowledge).items()}
+    svgs = render_many(graphs(knowledge), {})
+    generated = {path: inline_graphs(text, svgs) for path, text in pages(knowledge).items()}
     generated.update(data_files(knowledge))
     write(generated, options.out)
     print(f"{options.out}: {len(generated)} files written")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from . import model
-from .lineage import ancestors, descendants, edges
+from .lineage import Graph, release_families
 from .load import KnowledgeBase
+from .summary import summarise
 
 RELATION_STYLES: dict[model.Relation, str] = {
     model.Relation.finetune: 'style=solid, penwidth=1.6',
@@ -24,6 +27,9 @@ PREDICTION_COLOURS: dict[str | None, str] = {
     None: "#9ca3af",
 }
 RENDER_TIMEOUT = 60
+SVG_CACHE: dict[str, str] = {}
+"""DOT text -> SVG for this process: rendering is a pure function, and `mkdocs serve` re-imports its hooks on every
+rebuild, so the memo lives here to let an edit re-lay out only the graphs it changes."""
 
 
 def quote(text: str) -> str:
@@ -67,60 +73,116 @@ def node_line(record: model.Lineage, url: str, highlighted: bool) -> str:
     return f"  {quote(record.id)} [{', '.join(attributes)}];"
 
 
-def dot(knowledge: KnowledgeBase, ids: set[str], url_prefix: str, title: str, highlight: str | None = None) -> str:
-    """The DOT text of the lineage graph restricted to `ids`; nodes link to `url_prefix<folder>/<id>/`."""
+HEADER = [
+    '  graph [rankdir=LR, bgcolor="transparent", fontname="Helvetica", nodesep=0.25, ranksep=0.5];',
+    '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica", fontsize=11, penwidth=2];',
+    '  edge [color="#6b7280", arrowsize=0.7, fontname="Helvetica", fontsize=9];',
+]
+FOLDED_STYLE = 'shape=box, style="rounded,dashed", color="#9ca3af", fontcolor="#6b7280"'
+
+
+def dot(lineage: Graph, ids: set[str], url_prefix: str, title: str, highlight: str | None = None) -> str:
+    """The DOT text of the lineage graph restricted to `ids` (summarised when big); nodes link to their pages."""
     from .pages import folder
 
-    lines = [
-        f"digraph {quote(title)} {{",
-        '  graph [rankdir=LR, bgcolor="transparent", fontname="Helvetica", nodesep=0.25, ranksep=0.5];',
-        '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica", fontsize=11, penwidth=2];',
-        '  edge [color="#6b7280", arrowsize=0.7, fontname="Helvetica", fontsize=9];',
-    ]
-    for record_id in sorted(ids):
+    knowledge = lineage.knowledge
+    summary = summarise(lineage, ids, keep={highlight} if highlight else set())
+    shown = summary.shown
+    lines = [f"digraph {quote(title)} {{", *HEADER]
+    for record_id in sorted(shown):
         record = knowledge.records[record_id]
         if isinstance(record, model.Lineage):
             lines.append(node_line(record, f"{url_prefix}{folder(record)}/{record_id}/", record_id == highlight))
-    for edge in edges(knowledge):
-        if edge.parent in ids and edge.child in ids:
+    for edge in sorted((e for i in shown for e in lineage.children.get(i, [])), key=lambda e: (e.parent, e.child, e.relation.value)):
+        if edge.child in shown:
             style = f"{RELATION_STYLES[edge.relation]}, tooltip={quote(edge.relation.value)}"
             lines.append(f"  {quote(edge.parent)} -> {quote(edge.child)} [{style}];")
+    for anchor, count in sorted(summary.folded_leaves.items()):
+        url = f"{url_prefix}{folder(knowledge.records[anchor])}/{anchor}/"
+        folded = quote(f"{anchor} +leaves")
+        lines.append(f"  {folded} [label={quote(f'+{count} more')}, URL={quote(url)}, target=\"_top\", {FOLDED_STYLE}];")
+        lines.append(f"  {quote(anchor)} -> {folded} [style=dashed];")
+    for before, after, count in sorted(summary.folded_chains):
+        lines.append(f"  {quote(before)} -> {quote(after)} [style=dashed, label={quote(f'{count} releases')}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def family_dot(knowledge: KnowledgeBase, url_prefix: str) -> str:
+def families_dot(knowledge: KnowledgeBase, families: dict[str, list[str]], url_prefix: str, columns: int = 8) -> str:
+    """One node per family, laid out in a grid, each linking to its family page: the overview of a big knowledge base."""
+    lines = ['digraph "families" {', *HEADER]
+    roots = list(families)
+    for root in roots:
+        label = quote(f"{knowledge.records[root].name} ({len(families[root])} releases)")
+        lines.append(f"  {quote(root)} [label={label}, URL={quote(f'{url_prefix}families/{root}/')}, target=\"_top\"];")
+    lines += [f"  {quote(roots[i])} -> {quote(roots[i + columns])} [style=invis];" for i in range(len(roots) - columns)]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def family_dot(knowledge: KnowledgeBase, url_prefix: str, lineage: Graph | None = None) -> str:
     """Every release and its edges."""
-    return dot(knowledge, {r.id for r in knowledge.releases}, url_prefix, "family")
+    return dot(lineage or Graph(knowledge), {r.id for r in knowledge.releases}, url_prefix, "family")
 
 
-def neighbourhood_dot(knowledge: KnowledgeBase, record_id: str, url_prefix: str) -> str:
+def neighbourhood_dot(lineage: Graph, record_id: str, url_prefix: str) -> str:
     """A record with its ancestors and descendants."""
-    ids = {record_id} | ancestors(knowledge, record_id) | descendants(knowledge, record_id)
-    return dot(knowledge, ids, url_prefix, record_id, highlight=record_id)
+    ids = {record_id} | lineage.ancestors(record_id) | lineage.descendants(record_id)
+    return dot(lineage, ids, url_prefix, record_id, highlight=record_id)
+
+
+SMALL_SITE = 200
+"""Up to this many releases, the home and release index pages show every release in one graph."""
 
 
 def graphs(knowledge: KnowledgeBase) -> dict[str, str]:
     """DOT text of every graph the site shows, by the key its page's placeholder names."""
-    found = {"home": family_dot(knowledge, ""), "family": family_dot(knowledge, "../")}
+    lineage = Graph(knowledge)
+    families = release_families(lineage)
+    if len(knowledge.releases) <= SMALL_SITE:
+        found = {"home": family_dot(knowledge, "", lineage), "family": family_dot(knowledge, "../", lineage)}
+    else:
+        found = {"home": families_dot(knowledge, families, ""), "family": families_dot(knowledge, families, "../")}
+    for root, members in families.items():
+        found[f"family-{root}"] = dot(lineage, set(members), "../../", root)
     for record in knowledge.of_kind(model.Lineage):
-        found[record.id] = neighbourhood_dot(knowledge, record.id, "../../")
+        found[record.id] = neighbourhood_dot(lineage, record.id, "../../")
     return found
 
 
 def render_svg(dot_text: str) -> str:
     """SVG markup for inlining in a page (no XML prolog or doctype)."""
-    result = subprocess.run(["dot", "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=RENDER_TIMEOUT, check=True)
-    return re.sub(r"^.*?(?=<svg)", "", result.stdout, flags=re.DOTALL)
+    return render_many({"graph": dot_text}, {})["graph"]
+
+
+def _render_batch(texts: list[str]) -> list[str]:
+    """One `dot` process lays out many graphs: starting a process per graph would dominate the build."""
+    result = subprocess.run(["dot", "-Tsvg"], input="".join(texts), capture_output=True, text=True, timeout=RENDER_TIMEOUT * len(texts), check=True)
+    svgs = [re.sub(r"^.*?(?=<svg)", "", part, flags=re.DOTALL) for part in result.stdout.split("<?xml")[1:]]
+    if len(svgs) != len(texts):
+        raise RuntimeError(f"dot rendered {len(svgs)} of {len(texts)} graphs")
+    return svgs
+
+
+def render_many(dots: dict[str, str], cache: dict[str, str]) -> dict[str, str]:
+    """SVG of every graph by key; `cache` maps DOT text to SVG across calls, so an unchanged graph is not laid out again."""
+    missing = sorted({text for text in dots.values() if text not in cache})
+    if missing:
+        workers = max(1, min(os.cpu_count() or 1, len(missing) // 20 + 1))
+        batches = [missing[i::workers] for i in range(workers)]
+        with ThreadPoolExecutor(workers) as pool:
+            for batch, svgs in zip(batches, pool.map(_render_batch, batches), strict=True):
+                cache.update(zip(batch, svgs, strict=True))
+    return {key: cache[text] for key, text in dots.items()}
 
 
 PLACEHOLDER = re.compile(r'<div class="lineage-graph" data-search-exclude data-graph="([^"]+)"></div>')
 
 
-def inline_graphs(text: str, dots: dict[str, str]) -> str:
+def inline_graphs(text: str, svgs: dict[str, str]) -> str:
     """Replace each graph placeholder (see `markdown.graph_placeholder`) by its rendered SVG."""
     def svg(match: re.Match[str]) -> str:
-        dot_text = dots.get(match.group(1))
-        return f'<div class="lineage-graph" data-search-exclude>{render_svg(dot_text)}</div>' if dot_text else ""
+        rendered = svgs.get(match.group(1))
+        return f'<div class="lineage-graph" data-search-exclude>{rendered}</div>' if rendered else ""
 
     return PLACEHOLDER.sub(svg, text)

@@ -30,40 +30,87 @@ def edges(knowledge: KnowledgeBase) -> list[Edge]:
     return sorted(found, key=lambda e: (e.parent, e.child, e.relation.value))
 
 
+class Graph:
+    """The lineage graph of a knowledge base, indexed once so that page generation stays linear in its size."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = knowledge
+        self.edges = edges(knowledge)
+        self.children: dict[str, list[Edge]] = defaultdict(list)
+        self.parents: dict[str, list[Edge]] = defaultdict(list)
+        for edge in self.edges:
+            self.children[edge.parent].append(edge)
+            self.parents[edge.child].append(edge)
+
+    def _reach(self, record_id: str, step: dict[str, list[Edge]], forward: bool) -> set[str]:
+        seen: set[str] = set()
+        stack = [record_id]
+        while stack:
+            for edge in step.get(stack.pop(), []):
+                found = edge.child if forward else edge.parent
+                if found not in seen:
+                    seen.add(found)
+                    stack.append(found)
+        seen.discard(record_id)
+        return seen
+
+    def ancestors(self, record_id: str) -> set[str]:
+        """Every record `record_id` descends from, through any relation."""
+        return self._reach(record_id, self.parents, forward=False)
+
+    def descendants(self, record_id: str) -> set[str]:
+        """Every record that descends from `record_id`, through any relation."""
+        return self._reach(record_id, self.children, forward=True)
+
+    def families(self, ids: set[str]) -> list[list[str]]:
+        """The records of `ids` grouped into families (connected through edges among them), each sorted, largest first."""
+        family_of: dict[str, int] = {}
+        found: list[list[str]] = []
+        for start in sorted(ids):
+            if start in family_of:
+                continue
+            family_of[start] = len(found)
+            members, stack = [start], [start]
+            while stack:
+                current = stack.pop()
+                for edge in self.children.get(current, []) + self.parents.get(current, []):
+                    for neighbour in (edge.parent, edge.child):
+                        if neighbour in ids and neighbour not in family_of:
+                            family_of[neighbour] = len(found)
+                            members.append(neighbour)
+                            stack.append(neighbour)
+            found.append(sorted(members))
+        return sorted(found, key=lambda members: (-len(members), members[0]))
+
+
+def release_families(graph: Graph) -> dict[str, list[str]]:
+    """Releases grouped by family, keyed by the family's root: the earliest member with no parent in the family."""
+    found: dict[str, list[str]] = {}
+    for members in graph.families({r.id for r in graph.knowledge.releases}):
+        inside = set(members)
+        roots = [m for m in members if not any(e.parent in inside for e in graph.parents.get(m, []))]
+        found[min(roots, key=lambda m: (_date(graph.knowledge, m), m))] = members
+    return found
+
+
+def _date(knowledge: KnowledgeBase, record_id: str) -> str:
+    record = knowledge.records[record_id]
+    return record.released.value if isinstance(record, model.Lineage) and record.released else "9999"
+
+
 def children(knowledge: KnowledgeBase) -> dict[str, list[Edge]]:
     """Edges by parent id."""
-    found: dict[str, list[Edge]] = defaultdict(list)
-    for edge in edges(knowledge):
-        found[edge.parent].append(edge)
-    return found
+    return Graph(knowledge).children
 
 
 def ancestors(knowledge: KnowledgeBase, record_id: str) -> set[str]:
     """Every record `record_id` descends from, through any relation."""
-    seen: set[str] = set()
-    stack = [record_id]
-    while stack:
-        record = knowledge.records.get(stack.pop())
-        for parent in record.parents if isinstance(record, model.Lineage) else []:
-            if parent.id not in seen and parent.id in knowledge.records:
-                seen.add(parent.id)
-                stack.append(parent.id)
-    seen.discard(record_id)
-    return seen
+    return Graph(knowledge).ancestors(record_id)
 
 
 def descendants(knowledge: KnowledgeBase, record_id: str) -> set[str]:
     """Every record that descends from `record_id`, through any relation."""
-    by_parent = children(knowledge)
-    seen: set[str] = set()
-    stack = [record_id]
-    while stack:
-        for edge in by_parent.get(stack.pop(), []):
-            if edge.child not in seen:
-                seen.add(edge.child)
-                stack.append(edge.child)
-    seen.discard(record_id)
-    return seen
+    return Graph(knowledge).descendants(record_id)
 
 
 def weight_chain(knowledge: KnowledgeBase, record_id: str) -> list[model.Lineage] | None:
@@ -72,9 +119,11 @@ def weight_chain(knowledge: KnowledgeBase, record_id: str) -> list[model.Lineage
     None when that is not a single line: a merge, an unknown parent, or a start that is not from scratch.
     """
     chain: list[model.Lineage] = []
+    visited: set[str] = set()
     current = knowledge.records.get(record_id)
-    while isinstance(current, model.Lineage) and current.id not in {r.id for r in chain}:
+    while isinstance(current, model.Lineage) and current.id not in visited:
         chain.append(current)
+        visited.add(current.id)
         weight_parents = [p for p in current.parents if p.relation in model.WEIGHT_RELATIONS]
         if current.from_scratch:
             return chain[::-1]
@@ -107,9 +156,7 @@ def training_history(knowledge: KnowledgeBase, record_id: str) -> list[StageRow]
 
 def steps_from_scratch(knowledge: KnowledgeBase, record_id: str) -> int | None:
     """Total optimisation steps behind a checkpoint, or None when any stage's count is unknown."""
-    history = training_history(knowledge, record_id)
-    if not history or weight_chain(knowledge, record_id) is None:
+    chain = weight_chain(knowledge, record_id)
+    if not chain or any(not record.training for record in chain):
         return None
-    if any(not record.training for record in weight_chain(knowledge, record_id) or []):
-        return None
-    return history[-1].cumulative_steps
+    return training_history(knowledge, record_id)[-1].cumulative_steps

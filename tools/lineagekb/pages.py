@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from . import lineage, model
+from .graph import SMALL_SITE
 from .load import KnowledgeBase
 from .markdown import environment, finalize, graph_placeholder, link
 from .schema import field_reference
@@ -51,16 +51,19 @@ def folder(record: model.Record) -> str:
     return {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}[record.kind]
 
 
-def record_page(knowledge: KnowledgeBase, record: model.Record, env: jinja2.Environment, edit_url: str) -> str:
+def record_page(site: Site, record: model.Record, edit_url: str) -> str:
     """The Markdown page of one record."""
+    knowledge = site.knowledge
     context = PageContext(knowledge, record)
     values: dict[str, Any] = {"r": record, "c": context, "edit_url": edit_url, "model": model, "graph": graph_placeholder(record.id)}
     if isinstance(record, model.Lineage):
-        values["children"] = lineage.children(knowledge).get(record.id, [])
+        values["children"] = site.graph.children.get(record.id, [])
         values["history"] = lineage.training_history(knowledge, record.id)
         values["steps_from_scratch"] = lineage.steps_from_scratch(knowledge, record.id)
-    values["used_by"] = used_by(knowledge, record.id)
-    return front_matter(tags(knowledge, record)) + env.get_template(f"{record.kind}.md.j2").render(values)
+        root = site.family_of.get(record.id)
+        values["family"] = link(knowledge.records[root].name, f"../families/{root}.md") if root else None
+    values["used_by"] = site.used_by.get(record.id, [])
+    return front_matter(tags(knowledge, record)) + site.env.get_template(f"{record.kind}.md.j2").render(values)
 
 
 PREDICTION_TAGS = {model.PredictionType.epsilon: "epsilon", model.PredictionType.v_prediction: "v-prediction", model.PredictionType.flow: "flow"}
@@ -93,32 +96,66 @@ def front_matter(page_tags: list[str]) -> str:
     return "---\ntags:\n" + "".join(f"  - {json.dumps(tag)}\n" for tag in page_tags) + "---\n\n"
 
 
-def used_by(knowledge: KnowledgeBase, record_id: str) -> list[model.Record]:
-    """Records that reference `record_id` in any field other than their parents."""
+def used_by(knowledge: KnowledgeBase) -> dict[str, list[model.Record]]:
+    """For each record id, the records that reference it in a field other than their parents, sorted by id."""
     from .check import references
 
-    return sorted(
-        {r.id: r for r in knowledge.records.values() for loc, target, _, _ in references(r) if target == record_id and loc[0] != "parents"}.values(),
-        key=lambda r: r.id,
-    )
+    found: dict[str, dict[str, model.Record]] = {}
+    for record in knowledge.records.values():
+        for loc, target, _, _ in references(record):
+            if loc[0] != "parents":
+                found.setdefault(target, {})[record.id] = record
+    return {target: [users[key] for key in sorted(users)] for target, users in found.items()}
+
+
+class Site:
+    """What page generation needs, computed once: the template environment and the indexes over the records."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = knowledge
+        self.env = environment()
+        self.graph = lineage.Graph(knowledge)
+        self.used_by = used_by(knowledge)
+        self.families = lineage.release_families(self.graph)
+        self.family_of = {member: root for root, members in self.families.items() for member in members}
 
 
 def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     """Every generated page, by its path under the docs folder; `edit_base` + a record's path is where to edit it."""
-    env = environment()
+    site = Site(knowledge)
+    env, context = site.env, PageContext(knowledge, None)
     result: dict[str, str] = {}
     for record_id, record in sorted(knowledge.records.items()):
         edit_url = edit_base + relative_path(knowledge, record_id)
-        result[f"{folder(record)}/{record_id}.md"] = record_page(knowledge, record, env, edit_url)
-    rows = [release_row(knowledge, r) for r in knowledge.releases]
-    result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows, graph=graph_placeholder("family"))
-    result["releases/timeline.md"] = env.get_template("timeline.md.j2").render(months=timeline(knowledge), c=PageContext(knowledge, None))
-    for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
-        result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(
-            title=name.capitalize(), records=knowledge.of_kind(kind), ctx=PageContext(knowledge, None)
+        result[f"{folder(record)}/{record_id}.md"] = record_page(site, record, edit_url)
+    families = site.families
+    family_rows = [family_row(knowledge, root, members) for root, members in families.items()]
+    for root, members in families.items():
+        rows = [release_row(knowledge, knowledge.records[m]) for m in members]
+        result[f"families/{root}.md"] = env.get_template("family.md.j2").render(
+            root=knowledge.records[root], rows=rows, graph=graph_placeholder(f"family-{root}"), c=context
         )
+    small = len(knowledge.releases) <= SMALL_SITE
+    rows = [release_row(knowledge, r) for r in knowledge.releases] if small else []
+    result["releases/index.md"] = env.get_template("releases-index.md.j2").render(
+        rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context
+    )
+    result["releases/timeline.md"] = env.get_template("timeline.md.j2").render(months=timeline(knowledge), c=context)
+    for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
+        result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(title=name.capitalize(), records=knowledge.of_kind(kind), ctx=context)
     result["reference/fields.md"] = field_reference()
     return result
+
+
+def family_row(knowledge: KnowledgeBase, root: str, members: list[str]) -> dict[str, Any]:
+    """One row of the family list: its root, size and the span of its release dates."""
+    dates = sorted(r.released.value for m in members if isinstance(r := knowledge.records[m], model.Lineage) and r.released)
+    return {
+        "family": link(knowledge.records[root].name, f"../families/{root}.md"),
+        "releases": len(members),
+        "first": dates[0] if dates else "",
+        "last": dates[-1] if dates else "",
+    }
 
 
 def relative_path(knowledge: KnowledgeBase, record_id: str) -> str:
