@@ -5,6 +5,9 @@ It answers the paths `huggingface_hub` uses: `GET /api/models/{repo}` (with `blo
 /{repo}/resolve/{revision}/{path}` for the small configs. A repository not in `hub/models/` is gone (404 with
 `X-Error-Code: RepoNotFound`, as the Hub answers).
 
+The answers are read from a folder laid out like `hub/` (`models/<owner>/<name>.json`, `files/<owner>/<name>/<path>`,
+optionally `children.json`), so a benchmark can serve generated repositories; `latency` delays every request.
+
 A scenario maps repository ids to what to change:
     {"fault": "not-found" | "not-found-plain" | "gated-401" | "gated-403" | "throttle" | "error-500" | "error-503"
               | "slow" | "truncated" | "malformed" | "renamed",
@@ -40,17 +43,18 @@ def scenario(name: str) -> dict[str, Any]:
 class FakeHub:
     """The server and its state: repositories, configs, the scenario, and every request received."""
 
-    def __init__(self, changes: dict[str, Any] | None = None) -> None:
+    def __init__(self, changes: dict[str, Any] | None = None, *, hub: Path = HUB, latency: float = 0.0) -> None:
         self.changes = changes or {}
+        self.root, self.latency = hub, latency
         self.models: dict[str, dict[str, Any]] = {}
         self.files: dict[tuple[str, str], bytes] = {}
-        self.children = json.loads((HUB / "children.json").read_text(encoding="utf-8"))
+        children = hub / "children.json"
+        self.children = json.loads(children.read_text(encoding="utf-8")) if children.exists() else []
         self.requests: list[tuple[str, str]] = []
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self._load()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -66,10 +70,10 @@ class FakeHub:
         self.server.server_close()
 
     def _load(self) -> None:
-        for path in sorted((HUB / "models").glob("*/*.json")):
+        for path in sorted((self.root / "models").glob("*/*.json")):
             info = json.loads(path.read_text(encoding="utf-8"))
             self.models[info["id"].lower()] = info
-            folder = HUB / "files" / info["id"]
+            folder = self.root / "files" / info["id"]
             for file in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []:
                 self.files[(info["id"].lower(), file.relative_to(folder).as_posix())] = file.read_bytes()
         for repo, change in self.changes.items():
@@ -119,9 +123,15 @@ class FakeHub:
         return change if times is None or seen <= times else None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # beyond the default 5, connections opened at once would wait for a SYN retry (1 s)
+
+
 def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: Nagle would hold the body for a delayed ACK (40 ms)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -138,6 +148,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             parts = [p for p in url.path.split("/") if p]
             with hub.lock:
                 hub.requests.append((self.command, self.path))
+            if hub.latency:
+                time.sleep(hub.latency)
             if parts[:2] == ["api", "models"] and len(parts) == 2:
                 return self.list_models(query)
             if parts[:2] == ["api", "models"] and len(parts) in (4, 6):
