@@ -20,14 +20,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import synth
 from run import Figure, print_table
+
+import synth
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests")]
 
 from fakehub.server import FakeHub  # noqa: E402
-
 from lineagekb import model  # noqa: E402
 from lineagekb.check import validate  # noqa: E402
 

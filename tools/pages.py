@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         return cli.report(problems)
     svgs = render_many(graphs(knowledge), {})
-    generated = {path: inline_graphs(text, svgs) for path, text in pages(knowledge).items()}
+    generated = {path: inline_graphs(text, svgs.get) for path, text in pages(knowledge).items()}
     generated.update(data_files(knowledge))
     write(generated, options.out)
     print(f"{options.out}: {len(generated)} files written")

@@ -47,11 +47,19 @@ def _short(tag: str) -> str:
 
 @dataclass
 class Document:
-    """A parsed YAML file: its values, and the line of every field path in it."""
+    """A parsed YAML file: its values, and (computed when first asked) the line of every field path in it."""
 
     path: str
     data: Any
-    lines: dict[Location, int] = field(default_factory=dict)
+    text: str = ""
+    _lines: dict[Location, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[Location, int]:
+        """Field path -> line; built from the text on first use, since a valid record rarely needs it."""
+        if self._lines is None:
+            self._lines = _line_map(self.text)
+        return self._lines
 
     def line_of(self, loc: Location) -> int:
         """The line of `loc`, or of its nearest enclosing field that exists."""
@@ -92,14 +100,21 @@ def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:
         return refuse(1, f"invalid YAML: {str(error).splitlines()[0] if str(error) else 'nesting too deep'} (fix the syntax)")
     if not isinstance(root, yaml.MappingNode):
         return refuse(root.start_mark.line + 1 if root else 1, "top level is not a mapping (expected `field: value` lines)")
-    return _build(root, shown_as)
+    return _build(root, shown_as, text)
 
 
-def _build(root: yaml.MappingNode, shown_as: str) -> tuple[Document | None, list[Problem]]:
-    document = Document(shown_as, None)
+def _line_map(text: str) -> dict[Location, int]:
+    """The line of every field path of an already validated document."""
+    root = yaml.compose(text, Loader=_Loader)
+    walker = _Walker(Document("", None), [], lines={(): root.start_mark.line + 1})
+    walker.value(root, ())
+    return walker.lines or {}
+
+
+def _build(root: yaml.MappingNode, shown_as: str, text: str) -> tuple[Document | None, list[Problem]]:
+    document = Document(shown_as, None, text)
     problems: list[Problem] = []
-    walker = _Walker(document, problems)
-    document.lines[()] = root.start_mark.line + 1
+    walker = _Walker(document, problems, lines=None)
     try:
         document.data = walker.value(root, ())
     except _Refused as refused:
@@ -112,9 +127,10 @@ def _build(root: yaml.MappingNode, shown_as: str) -> tuple[Document | None, list
 class _Walker:
     """Turns composed YAML nodes into plain values, recording lines and refusing aliases, tags and duplicate keys."""
 
-    def __init__(self, document: Document, problems: list[Problem]) -> None:
+    def __init__(self, document: Document, problems: list[Problem], lines: dict[Location, int] | None) -> None:
         self.document = document
         self.problems = problems
+        self.lines = lines
         self.seen: set[int] = set()
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
@@ -138,7 +154,8 @@ class _Walker:
         items = []
         for index, item in enumerate(node.value):
             item_loc = (*loc, index)
-            self.document.lines[item_loc] = item.start_mark.line + 1
+            if self.lines is not None:
+                self.lines[item_loc] = item.start_mark.line + 1
             items.append(self.value(item, item_loc))
         return items
 
@@ -152,10 +169,11 @@ class _Walker:
                 shown = f"key {key_node.value!r}" if isinstance(key_node, yaml.ScalarNode) else "a key"
                 raise _Refused(line, loc, f"{shown} is not a field name (expected text such as `name`)")
             if key in result:
-                first = self.document.lines[(*loc, key)]
+                first = next(k.start_mark.line + 1 for k, _ in node.value if k.__class__ is yaml.ScalarNode and k.value == key)
                 self.problems.append(Problem(self.document.path, line, field_path((*loc, key)), f"duplicate key (first given at line {first}; keep one)"))
                 continue
-            self.document.lines[(*loc, key)] = line
+            if self.lines is not None:
+                self.lines[(*loc, key)] = line
             result[key] = self.value(value_node, (*loc, key))
         return result
 

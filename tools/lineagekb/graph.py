@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from . import model
@@ -27,9 +28,9 @@ PREDICTION_COLOURS: dict[str | None, str] = {
     None: "#9ca3af",
 }
 RENDER_TIMEOUT = 60
-SVG_CACHE: dict[str, str] = {}
-"""DOT text -> SVG for this process: rendering is a pure function, and `mkdocs serve` re-imports its hooks on every
-rebuild, so the memo lives here to let an edit re-lay out only the graphs it changes."""
+SERVE_CACHE: dict[str, str] = {}
+"""DOT text -> SVG kept by `mkdocs serve` between rebuilds (it re-imports its hooks each time, so the memo lives here):
+an edit then re-lays out only the graphs it changes. A one-off build does not keep it, to bound its memory."""
 
 
 def quote(text: str) -> str:
@@ -155,10 +156,13 @@ def render_svg(dot_text: str) -> str:
     return render_many({"graph": dot_text}, {})["graph"]
 
 
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+
+
 def _render_batch(texts: list[str]) -> list[str]:
     """One `dot` process lays out many graphs: starting a process per graph would dominate the build."""
     result = subprocess.run(["dot", "-Tsvg"], input="".join(texts), capture_output=True, text=True, timeout=RENDER_TIMEOUT * len(texts), check=True)
-    svgs = [re.sub(r"^.*?(?=<svg)", "", part, flags=re.DOTALL) for part in result.stdout.split("<?xml")[1:]]
+    svgs = [_COMMENT.sub("", re.sub(r"^.*?(?=<svg)", "", part, flags=re.DOTALL)) for part in result.stdout.split("<?xml")[1:]]
     if len(svgs) != len(texts):
         raise RuntimeError(f"dot rendered {len(svgs)} of {len(texts)} graphs")
     return svgs
@@ -179,10 +183,10 @@ def render_many(dots: dict[str, str], cache: dict[str, str]) -> dict[str, str]:
 PLACEHOLDER = re.compile(r'<div class="lineage-graph" data-search-exclude data-graph="([^"]+)"></div>')
 
 
-def inline_graphs(text: str, svgs: dict[str, str]) -> str:
-    """Replace each graph placeholder (see `markdown.graph_placeholder`) by its rendered SVG."""
+def inline_graphs(text: str, svg_of: Callable[[str], str | None]) -> str:
+    """Replace each graph placeholder (see `markdown.graph_placeholder`) by the SVG `svg_of` gives for its key."""
     def svg(match: re.Match[str]) -> str:
-        rendered = svgs.get(match.group(1))
+        rendered = svg_of(match.group(1))
         return f'<div class="lineage-graph" data-search-exclude>{rendered}</div>' if rendered else ""
 
     return PLACEHOLDER.sub(svg, text)

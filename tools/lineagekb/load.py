@@ -141,6 +141,7 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
     if record.id != path.stem and not stem_problems:
         message = f"{record.id!r} does not match the file name {path.name!r} (rename the file or fix the id)"
         stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
+    document.data = None  # the record holds the values now; keeping both would double the memory of a big base
     return (None if stem_problems else record), document, stem_problems
 
 
