@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx2
+
 from fakehub.server import FakeHub
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakehub.runner import FAST, RECORDS, run_sync
-from fakehub.server import TOKEN, scenario
 
 from conftest import UPDATE_GOLDEN, run_tool
+from fakehub.runner import FAST, RECORDS, run_sync
+from fakehub.server import TOKEN, scenario
 from lineagekb import hub, sync
 from lineagekb.check import validate
 

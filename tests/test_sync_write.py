@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+
 from fakehub.runner import FAST, RECORDS, REPO, environment, run_sync
 from fakehub.server import FakeHub, scenario
-
 from lineagekb import write
 from lineagekb.check import validate
 from lineagekb.load import record_files
