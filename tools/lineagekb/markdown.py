@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,19 +41,18 @@ def finalize(value: Any) -> Any:
     return escape_markdown(str(value))
 
 
-def environment() -> jinja2.Environment:
-    """Templates where every value is escaped for Markdown unless it was built as Markup."""
+def environment(escape: Callable[[Any], Any] = finalize, **filters: Callable[..., Any]) -> jinja2.Environment:
+    """Templates where every value goes through `escape` (Markdown escaping) unless it was built as Markup."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
-        finalize=finalize,
+        finalize=escape,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["link"] = link
-    env.filters["code"] = code
+    env.filters.update({"link": link, "code": code, **filters})
     return env
 
 

@@ -20,10 +20,10 @@ from .check import validate_files
 from .diff import Diff, EdgeChange, RecordRef, compare, edge_map
 from .graph import PREDICTION_COLOURS, RELATION_STYLES, quote, render_svg
 from .load import KnowledgeBase
+from .markdown import environment as markdown_environment
 from .problems import Problem
 from .revision import Revision, files_at, merge_base, resolve
 
-TEMPLATES = Path(__file__).parent / "templates"
 MARKER = "<!-- lineage-review -->"
 """The first line of the comment: how the review workflow finds the comment to update."""
 MAX_COMMENT = 60_000
@@ -229,17 +229,9 @@ def _finalize(value: Any) -> Any:
 
 
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return markdown_environment(
+        _finalize, code=code, text=text, fenced=fenced, change=edge_label, value=value, optional_url=optional_url, revision=revision
     )
-    env.filters.update(code=code, text=text, fenced=fenced, change=edge_label, value=value, optional_url=optional_url, revision=revision)
-    return env
 
 
 def markdown(report: Report, svg_files: dict[str, str] | None = None) -> str:
