@@ -106,7 +106,9 @@ def measure_size(size: int, work: Path, repeat: int) -> list[Figure]:
     figures.append(Figure("full site build ÷ plain MkDocs build", size, full / bare, "×", "≤ 1.3", full / bare <= 1.3))
     figures.append(Figure("full site build", size, full, "s", "", None))
     per_release = site_size(full_site) / size / 1024
-    figures.append(Figure("built site per release", size, per_release, "KB", "< 60", per_release < 60))
+    # Below 1,000 releases the theme's 2.5 MB of scripts and the fixed dataset and organisation pages dominate.
+    checked = per_release < 60 if size >= 1000 else None
+    figures.append(Figure("built site per release (all files ÷ releases)", size, per_release, "KB", "< 60", checked))
     peak = max(validate_peak, full_peak)
     figures.append(Figure("peak memory (site build)", size, peak, "MiB", "< 1024", peak < 1024))
     return figures

@@ -39,6 +39,48 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Unusual(Exception):
+    """The fast path met something (alias, tag, duplicate key, odd key, depth) that the careful path reports precisely."""
+
+
+class _FastLoader(_Loader):
+    """libyaml parsing plus plain construction, refusing (not reporting) anything unusual: most records are ordinary,
+    so they cost no more than a bare parse, and only the rest go through the careful walk that locates problems."""
+
+    depth = 0
+    count = 0
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node.tag not in _FAST_TAGS:
+            raise _Unusual
+        self.depth += 1
+        self.count += 1
+        if self.depth > MAX_DEPTH or self.count > MAX_NODES:
+            raise _Unusual
+        try:
+            return super().construct_object(node, deep=True)
+        finally:
+            self.depth -= 1
+
+    def construct_plain_mapping(self, node: yaml.Node) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not yaml.ScalarNode or key_node.tag != _STR or key_node.value in mapping:
+                raise _Unusual
+            mapping[key_node.value] = self.construct_object(value_node)
+        return mapping
+
+    def construct_plain_sequence(self, node: yaml.Node) -> list[Any]:
+        return [self.construct_object(child) for child in node.value]
+
+
+_FAST_TAGS = _PLAIN_TAGS | {_MAP, _SEQ}
+_FastLoader.add_constructor(_MAP, _FastLoader.construct_plain_mapping)
+_FastLoader.add_constructor(_SEQ, _FastLoader.construct_plain_sequence)
 
 
 def _short(tag: str) -> str:
@@ -90,6 +132,12 @@ def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:
         return refuse(raw[: error.start].count(b"\n") + 1, "file is not UTF-8 (expected UTF-8 YAML text; re-save it as UTF-8)")
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         return refuse(1, "file is empty (expected a YAML mapping of fields; see lineage/schema.json)")
+    try:
+        data = yaml.load(text, Loader=_FastLoader)
+    except (_Unusual, yaml.YAMLError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        return Document(shown_as, data, text), []
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
