@@ -99,6 +99,10 @@ def measure_size(size: int, work: Path, repeat: int) -> list[Figure]:
     figures.append(Figure("validate + export, per release", size, validated / size * 1000, "ms", "linear", None))
     generated, _ = best(repeat, lambda: stage("generate", records))
     figures.append(Figure("pages + graphs (SVG) generation", size, generated, "s", "", None))
+    _, _, stdout = run([PYTHON, str(REPO / "benchmarks" / "stages.py"), "graph", str(records)])
+    family = json.loads(stdout)
+    drawn = f"largest family graph ({family['members']:.0f} releases, {family['drawn']:.0f} nodes drawn): layout"
+    figures.append(Figure(drawn, size, family["seconds"], "s", "≤ 1", family["seconds"] <= 1 and family["drawn"] <= 100))
     plain = plain_project(records, work)
     full_site, plain_site = work / "site", work / "plain-site"
     full, full_peak = best(repeat, lambda: build(REPO / "mkdocs.yml", full_site, records))
@@ -174,7 +178,7 @@ def main() -> int:
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"lineage-bench-{size}-") as work:
             figures += measure_size(size, Path(work), repeat if size < 10000 else 1)
-            print_table(figures[-7:])
+            print_table(figures[-8:])
     with tempfile.TemporaryDirectory(prefix="lineage-bench-serve-") as work:
         figures.append(measure_rebuild(Path(work)))
     try:

@@ -11,6 +11,7 @@ HEADER = "# yaml-language-server: $schema=../schema.json\n"
 ORGANIZATIONS = 20
 DATASETS = 30
 ENCODERS = 6
+BIG_FAMILY_SHARE = 0.3
 CHAIN_SHARE = 0.3  # share of a family's releases that extend its deepest chain; the rest fan out
 
 
@@ -87,7 +88,8 @@ def family_parents(releases: int, families: int, rng: random.Random) -> list[int
     members: dict[int, list[int]] = {}
     chain_tip: dict[int, int] = {}
     for index in range(releases):
-        family = index % families
+        # One family holds about a third of everything, as the most fine-tuned base models do on the Hub.
+        family = 0 if rng.random() < BIG_FAMILY_SHARE else index % families
         if family not in members:
             parents.append(None)
             members[family] = [index]

@@ -181,8 +181,9 @@ def _cell(value: Any) -> str:
 
 def csv_rows(knowledge: KnowledgeBase) -> list[dict[str, str]]:
     """One row per release, for spreadsheets and pandas."""
-    from .lineage import steps_from_scratch
+    from .lineage import Histories
 
+    histories = Histories(knowledge)
     rows = []
     for item in export(knowledge)["releases"]:
         hub_info = item["hub"] or {}
@@ -190,7 +191,7 @@ def csv_rows(knowledge: KnowledgeBase) -> list[dict[str, str]]:
             **{key: item.get(key) for key in CSV_COLUMNS},
             "parents": ";".join(f"{p['id']}:{p['relation']}" for p in item["parents"]),
             "own_steps": item["total_steps"],
-            "steps_from_scratch": steps_from_scratch(knowledge, item["id"]),
+            "steps_from_scratch": histories.steps_from_scratch(item["id"]),
             "text_encoders": ";".join(item["text_encoders"]),
             "hub_repo": hub_info.get("repo"),
             "hub_status": hub_info.get("status"),

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from . import model
 from .lineage import Graph, release_families
 from .load import KnowledgeBase
-from .summary import summarise
+from .summary import GRAPH_LIMIT, summarise
 
 RELATION_STYLES: dict[model.Relation, str] = {
     model.Relation.finetune: 'style=solid, penwidth=1.6',
@@ -82,12 +82,17 @@ HEADER = [
 FOLDED_STYLE = 'shape=box, style="rounded,dashed", color="#9ca3af", fontcolor="#6b7280"'
 
 
-def dot(lineage: Graph, ids: set[str], url_prefix: str, title: str, highlight: str | None = None) -> str:
-    """The DOT text of the lineage graph restricted to `ids` (summarised when big); nodes link to their pages."""
+def dot(lineage: Graph, ids: set[str], url_prefix: str, title: str, highlight: str | None = None, left_out: int = 0) -> str:
+    """The DOT text of the lineage graph restricted to `ids` (summarised when big); nodes link to their pages.
+
+    `left_out` descendants of `highlight` that `ids` does not hold are drawn as one "+N more" node under it.
+    """
     from .pages import folder
 
     knowledge = lineage.knowledge
     summary = summarise(lineage, ids, keep={highlight} if highlight else set())
+    if highlight and left_out:
+        summary.folded_leaves[highlight] = summary.folded_leaves.get(highlight, 0) + left_out
     shown = summary.shown
     lines = [f"digraph {quote(title)} {{", *HEADER]
     for record_id in sorted(shown):
@@ -128,8 +133,9 @@ def family_dot(knowledge: KnowledgeBase, url_prefix: str, lineage: Graph | None 
 
 def neighbourhood_dot(lineage: Graph, record_id: str, url_prefix: str) -> str:
     """A record with its ancestors and descendants."""
-    ids = {record_id} | lineage.ancestors(record_id) | lineage.descendants(record_id)
-    return dot(lineage, ids, url_prefix, record_id, highlight=record_id)
+    near, left_out = lineage.near_descendants(record_id, GRAPH_LIMIT)
+    ids = {record_id} | lineage.ancestors(record_id) | near
+    return dot(lineage, ids, url_prefix, record_id, highlight=record_id, left_out=left_out)
 
 
 SMALL_SITE = 200

@@ -62,6 +62,18 @@ class Graph:
         """Every record that descends from `record_id`, through any relation."""
         return self._reach(record_id, self.children, forward=True)
 
+    def near_descendants(self, record_id: str, budget: int) -> tuple[set[str], int]:
+        """Descendants level by level while they fit in `budget`, and how many further descendants are left out."""
+        shown: set[str] = set()
+        frontier = [record_id]
+        while frontier:
+            level = sorted({e.child for node in frontier for e in self.children.get(node, [])} - shown - {record_id})
+            if len(shown) + len(level) > budget:
+                return shown, len(self.descendants(record_id)) - len(shown)
+            shown.update(level)
+            frontier = level
+        return shown, 0
+
     def families(self, ids: set[str]) -> list[list[str]]:
         """The records of `ids` grouped into families (connected through edges among them), each sorted, largest first."""
         family_of: dict[str, int] = {}
@@ -142,21 +154,59 @@ class StageRow:
     cumulative_steps: int | None
 
 
+class Histories:
+    """The training history behind every checkpoint, each built on its weight parent's, so that a knowledge base with
+    chains thousands deep costs time in proportion to its records, not to records × depth."""
+
+    def __init__(self, knowledge: KnowledgeBase) -> None:
+        self.knowledge = knowledge
+        self._rows: dict[str, list[StageRow] | None] = {}
+        self._complete: dict[str, bool] = {}
+
+    def rows(self, record_id: str) -> list[StageRow] | None:
+        """Every stage from scratch to `record_id`, or None when that is not one line of weights from scratch."""
+        pending: list[model.Lineage] = []
+        base: list[StageRow] | None = None
+        complete = True
+        current = record_id
+        while True:
+            if current in self._rows:
+                base, complete = self._rows[current], self._complete[current]
+                break
+            record = self.knowledge.records.get(current)
+            if not isinstance(record, model.Lineage) or any(r.id == current for r in pending[-1:]):
+                break
+            pending.append(record)
+            weight_parents = [p for p in record.parents if p.relation in model.WEIGHT_RELATIONS]
+            if record.from_scratch:
+                base = []
+                break
+            if record.from_scratch is None or len(weight_parents) != 1 or len(pending) > len(self.knowledge.records):
+                break
+            current = weight_parents[0].id
+        for record in reversed(pending):
+            if base is not None:
+                total = base[-1].cumulative_steps if base else 0
+                own = []
+                for stage in record.training:
+                    total = None if total is None or stage.steps is None else total + stage.steps
+                    own.append(StageRow(record, stage, total))
+                base = base + own
+                complete = complete and bool(record.training)
+            self._rows[record.id], self._complete[record.id] = base, complete
+        return self._rows.get(record_id, base)
+
+    def steps_from_scratch(self, record_id: str) -> int | None:
+        """Total optimisation steps behind a checkpoint, or None when any stage's count is unknown."""
+        rows = self.rows(record_id)
+        return rows[-1].cumulative_steps if rows and self._complete[record_id] else None
+
+
 def training_history(knowledge: KnowledgeBase, record_id: str) -> list[StageRow]:
     """Every training stage behind a checkpoint, from scratch, with cumulative steps (None once a count is unknown)."""
-    chain = weight_chain(knowledge, record_id) or []
-    rows = []
-    total: int | None = 0
-    for record in chain:
-        for stage in record.training:
-            total = None if total is None or stage.steps is None else total + stage.steps
-            rows.append(StageRow(record, stage, total))
-    return rows
+    return Histories(knowledge).rows(record_id) or []
 
 
 def steps_from_scratch(knowledge: KnowledgeBase, record_id: str) -> int | None:
     """Total optimisation steps behind a checkpoint, or None when any stage's count is unknown."""
-    chain = weight_chain(knowledge, record_id)
-    if not chain or any(not record.training for record in chain):
-        return None
-    return training_history(knowledge, record_id)[-1].cumulative_steps
+    return Histories(knowledge).steps_from_scratch(record_id)

@@ -58,8 +58,8 @@ def record_page(site: Site, record: model.Record, edit_url: str) -> str:
     values: dict[str, Any] = {"r": record, "c": context, "edit_url": edit_url, "model": model, "graph": graph_placeholder(record.id)}
     if isinstance(record, model.Lineage):
         values["children"] = site.graph.children.get(record.id, [])
-        values["history"] = lineage.training_history(knowledge, record.id)
-        values["steps_from_scratch"] = lineage.steps_from_scratch(knowledge, record.id)
+        values["history"] = history_rows(site.histories.rows(record.id) or [])
+        values["steps_from_scratch"] = site.histories.steps_from_scratch(record.id)
         root = site.family_of.get(record.id)
         values["family"] = link(knowledge.records[root].name, f"../families/{root}.md") if root else None
     values["used_by"] = site.used_by.get(record.id, [])
@@ -96,6 +96,18 @@ def front_matter(page_tags: list[str]) -> str:
     return "---\ntags:\n" + "".join(f"  - {json.dumps(tag)}\n" for tag in page_tags) + "---\n\n"
 
 
+HISTORY_HEAD, HISTORY_TAIL = 4, 8
+"""A history longer than head + tail shows its first and last stages around one "N more stages" row."""
+
+
+def history_rows(history: list[lineage.StageRow]) -> list[tuple[int, lineage.StageRow | None]]:
+    """(stage number, stage) rows for the training table; a None stage stands for the stages left out, counted."""
+    numbered: list[tuple[int, lineage.StageRow | None]] = list(enumerate(history, start=1))
+    if len(history) <= HISTORY_HEAD + HISTORY_TAIL + 1:
+        return numbered
+    return [*numbered[:HISTORY_HEAD], (len(history) - HISTORY_HEAD - HISTORY_TAIL, None), *numbered[-HISTORY_TAIL:]]
+
+
 def used_by(knowledge: KnowledgeBase) -> dict[str, list[model.Record]]:
     """For each record id, the records that reference it in a field other than their parents, sorted by id."""
     from .check import references
@@ -115,6 +127,7 @@ class Site:
         self.knowledge = knowledge
         self.env = environment()
         self.graph = lineage.Graph(knowledge)
+        self.histories = lineage.Histories(knowledge)
         self.used_by = used_by(knowledge)
         self.families = lineage.release_families(self.graph)
         self.family_of = {member: root for root, members in self.families.items() for member in members}
@@ -131,12 +144,12 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     families = site.families
     family_rows = [family_row(knowledge, root, members) for root, members in families.items()]
     for root, members in families.items():
-        rows = [release_row(knowledge, knowledge.records[m]) for m in members]
+        rows = [release_row(site, knowledge.records[m]) for m in members]
         result[f"families/{root}.md"] = env.get_template("family.md.j2").render(
             root=knowledge.records[root], rows=rows, graph=graph_placeholder(f"family-{root}"), c=context
         )
     small = len(knowledge.releases) <= SMALL_SITE
-    rows = [release_row(knowledge, r) for r in knowledge.releases] if small else []
+    rows = [release_row(site, r) for r in knowledge.releases] if small else []
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(
         rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context
     )
@@ -164,10 +177,11 @@ def relative_path(knowledge: KnowledgeBase, record_id: str) -> str:
     return path.relative_to(knowledge.root.resolve().parent).as_posix()
 
 
-def release_row(knowledge: KnowledgeBase, release: model.Release) -> dict[str, Any]:
+def release_row(site: Site, release: model.Release) -> dict[str, Any]:
     """One row of the comparison table: facts only, empty where no source states them."""
+    knowledge = site.knowledge
     ctx = PageContext(knowledge, release)
-    steps = lineage.steps_from_scratch(knowledge, release.id)
+    steps = site.histories.steps_from_scratch(release.id)
     from_scratch = {True: "from scratch", False: "", None: "not stated"}[release.from_scratch]
     return {
         "release": ctx.ref(release.id),
@@ -179,14 +193,14 @@ def release_row(knowledge: KnowledgeBase, release: model.Release) -> dict[str, A
         "resolution": release.resolution.value if release.resolution else "",
         "text_encoders": Markup(", ").join(ctx.ref(e) for e in (release.text_encoders.value if release.text_encoders else [])),
         "prediction": release.prediction_type.value.value if release.prediction_type else "",
-        "punsafe": punsafe_history(knowledge, release.id),
+        "punsafe": punsafe_history(site.histories.rows(release.id) or []),
         "license": release.license.value if release.license else "",
     }
 
 
-def punsafe_history(knowledge: KnowledgeBase, record_id: str) -> str:
+def punsafe_history(history: list[lineage.StageRow]) -> str:
     """The NSFW (`punsafe`) thresholds of the training stages behind a checkpoint, in order, e.g. `0.1 → 0.98`."""
-    values = [row.stage.filters.punsafe for row in lineage.training_history(knowledge, record_id) if row.stage.filters]
+    values = [row.stage.filters.punsafe for row in history if row.stage.filters]
     return " → ".join(dict.fromkeys(f"{v:g}" for v in values if v is not None))
 
 

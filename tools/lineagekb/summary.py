@@ -30,6 +30,8 @@ def summarise(graph: Graph, ids: set[str], keep: set[str], limit: int = GRAPH_LI
     _fold_leaves(graph, summary, keep)
     if len(summary.shown) > limit:
         _fold_chains(graph, summary, keep)
+    if len(summary.shown) > limit:
+        _fold_into_hubs(graph, summary, keep, limit)
     return summary
 
 
@@ -77,3 +79,46 @@ def _fold_chains(graph: Graph, summary: Summary, keep: set[str]) -> None:
         summary.folded_chains.append((before, after, len(run)))
     for run in runs:
         shown.difference_update(run)
+
+
+def _fold_into_hubs(graph: Graph, summary: Summary, keep: set[str], limit: int) -> None:
+    """Still too big: keep the records with the most descendants (and `keep`), fold every other one into a count on
+    its nearest kept ancestor. Bounds the drawing at about `limit` records whatever the family's shape."""
+    shown = summary.shown
+    sizes = _subtree_sizes(graph, shown)
+    kept = set(sorted(shown, key=lambda r: (-sizes[r], r))[: max(1, limit // 2 - len(keep))]) | (keep & shown)
+    folded = dict(summary.folded_leaves)
+    summary.folded_leaves = {}
+    for record_id in sorted(shown):
+        hidden = folded.get(record_id, 0) + (0 if record_id in kept else 1)
+        anchor = record_id if record_id in kept else _nearest_kept_ancestor(graph, record_id, shown, kept)
+        if anchor is not None and hidden:
+            summary.folded_leaves[anchor] = summary.folded_leaves.get(anchor, 0) + hidden
+    summary.folded_chains = [chain for chain in summary.folded_chains if chain[0] in kept and chain[1] in kept]
+    summary.shown = kept
+
+
+def _subtree_sizes(graph: Graph, shown: set[str]) -> dict[str, int]:
+    """1 + the sizes of a record's children, children first (iteratively: chains can be thousands deep)."""
+    waiting = {record_id: len(_children_within(graph, record_id, shown)) for record_id in shown}
+    ready = sorted(record_id for record_id, count in waiting.items() if count == 0)
+    sizes: dict[str, int] = {}
+    while ready:
+        record_id = ready.pop()
+        sizes[record_id] = 1 + sum(sizes[child] for child in _children_within(graph, record_id, shown))
+        for parent in _parents_within(graph, record_id, shown):
+            waiting[parent] -= 1
+            if waiting[parent] == 0:
+                ready.append(parent)
+    return sizes
+
+
+def _nearest_kept_ancestor(graph: Graph, record_id: str, shown: set[str], kept: set[str]) -> str | None:
+    current, seen = record_id, set()
+    while current not in kept and current not in seen:
+        seen.add(current)
+        parents = _parents_within(graph, current, shown)
+        if not parents:
+            return None
+        current = parents[0]
+    return current if current in kept else None
