@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import REPO
 
@@ -109,11 +110,16 @@ def test_home_graph_renders_and_opens_v1_5(page, served: str) -> None:
 
 def test_search_for_v_prediction_finds_sd_2_0(page, served: str) -> None:
     page.goto(served + "/")
-    page.locator("label.md-search__icon, .md-search__input").first.click()
     page.locator(".md-search__input").click()
-    page.keyboard.type("v-prediction")
     results = page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=10_000)
+    for _ in range(3):  # the search index loads in a worker; a query typed before it is ready finds nothing
+        page.keyboard.type("v-prediction")
+        try:
+            results.first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.locator(".md-search__input").fill("")
+    results.first.wait_for(timeout=5_000)
     assert "Stable Diffusion v2 (SD 2.0-v, 768-v)" in page.locator(".md-search-result__list").inner_text()
     assert page.console_errors == []
     assert page.off_origin == []
