@@ -110,41 +110,6 @@ def _date(knowledge: KnowledgeBase, record_id: str) -> str:
     return record.released.value if isinstance(record, model.Lineage) and record.released else "9999"
 
 
-def children(knowledge: KnowledgeBase) -> dict[str, list[Edge]]:
-    """Edges by parent id."""
-    return Graph(knowledge).children
-
-
-def ancestors(knowledge: KnowledgeBase, record_id: str) -> set[str]:
-    """Every record `record_id` descends from, through any relation."""
-    return Graph(knowledge).ancestors(record_id)
-
-
-def descendants(knowledge: KnowledgeBase, record_id: str) -> set[str]:
-    """Every record that descends from `record_id`, through any relation."""
-    return Graph(knowledge).descendants(record_id)
-
-
-def weight_chain(knowledge: KnowledgeBase, record_id: str) -> list[model.Lineage] | None:
-    """The records whose training a checkpoint's weights went through, from scratch to it.
-
-    None when that is not a single line: a merge, an unknown parent, or a start that is not from scratch.
-    """
-    chain: list[model.Lineage] = []
-    visited: set[str] = set()
-    current = knowledge.records.get(record_id)
-    while isinstance(current, model.Lineage) and current.id not in visited:
-        chain.append(current)
-        visited.add(current.id)
-        weight_parents = [p for p in current.parents if p.relation in model.WEIGHT_RELATIONS]
-        if current.from_scratch:
-            return chain[::-1]
-        if current.from_scratch is None or len(weight_parents) != 1:
-            return None
-        current = knowledge.records.get(weight_parents[0].id)
-    return None
-
-
 @dataclass(frozen=True)
 class StageRow:
     """A training stage placed in the history of a checkpoint."""
@@ -200,11 +165,6 @@ class Histories:
         """Total optimisation steps behind a checkpoint, or None when any stage's count is unknown."""
         rows = self.rows(record_id)
         return rows[-1].cumulative_steps if rows and self._complete[record_id] else None
-
-
-def training_history(knowledge: KnowledgeBase, record_id: str) -> list[StageRow]:
-    """Every training stage behind a checkpoint, from scratch, with cumulative steps (None once a count is unknown)."""
-    return Histories(knowledge).rows(record_id) or []
 
 
 def steps_from_scratch(knowledge: KnowledgeBase, record_id: str) -> int | None:
