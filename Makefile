@@ -32,7 +32,8 @@ serve: setup  ## build and serve the site on http://127.0.0.1:8000, rebuilding o
 test: setup chromium  ## the whole test suite
 	$(BIN)/python tools/validate.py
 	$(BIN)/python tools/schema.py --check
-	$(BIN)/ruff check tools tests
+	$(BIN)/ruff check tools tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 validate: setup
@@ -45,7 +46,8 @@ schema: setup
 	$(BIN)/python tools/schema.py
 
 lint: setup
-	$(BIN)/ruff check tools tests
+	$(BIN)/ruff check tools tests benchmarks
+	$(BIN)/mypy
 
 demo-sync: setup  ## the Hub sync against a fake Hub on loopback with a little drift: no network needed
 	$(BIN)/python tests/fakehub/demo.py

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def check_references(knowledge: KnowledgeBase) -> list[Problem]:
     for record_id, record in knowledge.records.items():
         for loc, target_id, expected, role in references(record):
             target = knowledge.records.get(target_id)
-            kind = expected.model_fields["kind"].annotation.__args__[0]
+            kind = typing.get_args(expected.model_fields["kind"].annotation)[0]
             if target is None and target_id in knowledge.broken:
                 continue
             if target is None:

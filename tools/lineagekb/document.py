@@ -154,6 +154,8 @@ def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:
 def _line_map(text: str) -> dict[Location, int]:
     """The line of every field path of an already validated document."""
     root = yaml.compose(text, Loader=_Loader)
+    if root is None:
+        return {}
     walker = _Walker(Document("", None), [], lines={(): root.start_mark.line + 1})
     walker.value(root, ())
     return walker.lines or {}
@@ -196,7 +198,7 @@ class _Walker:
         self.count += len(node.value)
         if self.count > MAX_NODES:
             raise _Refused(node.start_mark.line + 1, loc, f"more than {MAX_NODES:,} values (expected a single record)")
-        if kind is yaml.MappingNode:
+        if isinstance(node, yaml.MappingNode):
             return self.mapping(node, loc)
         self.check_tag(node, "tag:yaml.org,2002:seq", loc)
         items = []

@@ -276,6 +276,8 @@ class Conflict(Model):
 class Record(Model):
     """Fields every kind of record has."""
 
+    kind: str
+    """What kind of record it is (each kind narrows this to its own value)."""
     id: RecordId
     """Equals the file stem."""
     name: Text

@@ -144,7 +144,7 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     families = site.families
     family_rows = [family_row(knowledge, root, members) for root, members in families.items()]
     for root, members in families.items():
-        rows = [release_row(site, knowledge.records[m]) for m in members]
+        rows = [release_row(site, release) for m in members if isinstance(release := knowledge.records[m], model.Release)]
         result[f"families/{root}.md"] = env.get_template("family.md.j2").render(
             root=knowledge.records[root], rows=rows, graph=graph_placeholder(f"family-{root}"), c=context
         )

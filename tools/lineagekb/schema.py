@@ -20,7 +20,7 @@ def json_schema() -> dict[str, Any]:
         model.Release | model.Component | model.Dataset | model.Organization,
         model.Field(discriminator="kind"),
     ]
-    schema = TypeAdapter(union).json_schema()
+    schema = TypeAdapter(union).json_schema()  # type: ignore[arg-type]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Model Lineage record"
     schema["description"] = "One record of the knowledge base (generated from tools/lineagekb/model.py; do not edit)."

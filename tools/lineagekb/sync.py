@@ -179,7 +179,7 @@ class _Comparison:
         """License and base models declared in the card metadata."""
         recorded = self.record.license
         if facts.license and (recorded is None or recorded.value != facts.license):
-            self.add(facts.id, "license", ("license", "value"), recorded and recorded.value, facts.license, recorded and recorded.source)
+            self.add(facts.id, "license", ("license", "value"), recorded and recorded.value, facts.license, recorded.source if recorded else None)
         own = {self.record.id}
         for base in facts.base_models:
             parent_id = self.repo_records.get(base.lower())
@@ -211,7 +211,8 @@ class _Comparison:
             predicted = scheduler.get("prediction_type", "epsilon")
             recorded = release.prediction_type
             if recorded is None or str(recorded.value) != predicted:
-                self.add(facts.id, "prediction-type", ("prediction_type", "value"), recorded and str(recorded.value), predicted, recorded and recorded.source)
+                source = recorded.source if recorded else None
+                self.add(facts.id, "prediction-type", ("prediction_type", "value"), recorded and str(recorded.value), predicted, source)
         self.check_resolution(facts, release)
         self.check_text_encoder(facts, release)
 
@@ -226,7 +227,7 @@ class _Comparison:
         recorded = release.resolution
         if recorded is None or recorded.value != native:
             shown = f"{native} (unet sample_size {sample_size} x {factor.value})"
-            self.add(facts.id, "resolution", ("resolution", "value"), recorded and recorded.value, shown, recorded and recorded.source)
+            self.add(facts.id, "resolution", ("resolution", "value"), recorded and recorded.value, shown, recorded.source if recorded else None)
 
     def check_text_encoder(self, facts: RepoFacts, release: model.Release) -> None:
         config = facts.configs.get("text_encoder/config.json")

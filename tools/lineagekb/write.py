@@ -72,7 +72,8 @@ def _field_class(cls: type[BaseModel], part: str | int) -> type[BaseModel]:
     """The model class found one step inside `cls` (list items keep their list's class)."""
     if isinstance(part, int):
         return cls
-    return {"hub": model.Hub, "checkpoints": model.Checkpoint}.get(part, cls)
+    inside: dict[str | int, type[BaseModel]] = {"hub": model.Hub, "checkpoints": model.Checkpoint}
+    return inside.get(part, cls)
 
 
 def verify(path: str, old: str, new: str, edits: list[Change]) -> list[Problem]:
