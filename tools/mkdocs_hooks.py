@@ -63,6 +63,10 @@ def on_post_build(config) -> None:
         shutil.rmtree(_generated.pop(), ignore_errors=True)
 
 
+def on_build_error(error: Exception) -> None:
+    on_post_build(None)
+
+
 def on_serve(server, config, builder):
     server.watch(str(ROOT))
     return server
