@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lineagekb import cli
 
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -16,6 +17,8 @@ SHOTS = [("home", "/"), ("sd-v1-5", "/releases/sd-v1-5/")]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder without logging every request."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     options.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for scheme in ("light", "dark"):
             page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
             for name, path in SHOTS:

@@ -9,6 +9,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import model
+from .lineage import Histories, edges
 from .load import KnowledgeBase
 
 
@@ -181,8 +182,6 @@ def _cell(value: Any) -> str:
 
 def csv_rows(knowledge: KnowledgeBase) -> list[dict[str, str]]:
     """One row per release, for spreadsheets and pandas."""
-    from .lineage import Histories
-
     histories = Histories(knowledge)
     rows = []
     for item in export(knowledge)["releases"]:
@@ -215,8 +214,6 @@ GRAPHML_KEYS = ["name", "kind", "organization", "released", "prediction_type"]
 
 def to_graphml(knowledge: KnowledgeBase) -> str:
     """The lineage graph (releases and components, edges typed by relation) as GraphML for networkx and Gephi."""
-    from .lineage import edges
-
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',

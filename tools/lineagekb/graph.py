@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from . import model
 from .lineage import Graph, release_families
 from .load import KnowledgeBase
+from .markdown import folder
 from .summary import GRAPH_LIMIT, summarise
 
 RELATION_STYLES: dict[model.Relation, str] = {
@@ -87,8 +88,6 @@ def dot(lineage: Graph, ids: set[str], url_prefix: str, title: str, highlight: s
 
     `left_out` descendants of `highlight` that `ids` does not hold are drawn as one "+N more" node under it.
     """
-    from .pages import folder
-
     knowledge = lineage.knowledge
     summary = summarise(lineage, ids, keep={highlight} if highlight else set())
     if highlight and left_out:

@@ -66,3 +66,8 @@ def link(text: Any, url: str) -> Markup:
 def code(text: Any) -> Markup:
     """Inline code; HTML `<code>` rather than backticks, because backslash escapes are literal in a code span."""
     return Markup(f"<code>{finalize(text)}</code>")
+
+
+def folder(record: model.Record) -> str:
+    """The site folder of a record's page."""
+    return {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}[record.kind]

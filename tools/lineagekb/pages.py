@@ -9,10 +9,12 @@ from typing import Any
 from markupsafe import Markup
 
 from . import lineage, model
-from .graph import SMALL_SITE
+from .check import references
+from .export import to_csv, to_graphml, to_json
+from .graph import SMALL_SITE, family_dot
 from .load import KnowledgeBase
-from .markdown import environment, finalize, graph_placeholder, link
-from .schema import field_reference
+from .markdown import environment, finalize, folder, graph_placeholder, link
+from .schema import field_reference, schema_text
 
 
 class PageContext:
@@ -44,11 +46,6 @@ class PageContext:
         if target is None:
             return finalize(record_id)
         return link(target.name, f"../{folder(target)}/{record_id}.md")
-
-
-def folder(record: model.Record) -> str:
-    """The site folder of a record's page."""
-    return {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}[record.kind]
 
 
 def record_page(site: Site, record: model.Record, edit_url: str) -> str:
@@ -110,8 +107,6 @@ def history_rows(history: list[lineage.StageRow]) -> list[tuple[int, lineage.Sta
 
 def used_by(knowledge: KnowledgeBase) -> dict[str, list[model.Record]]:
     """For each record id, the records that reference it in a field other than their parents, sorted by id."""
-    from .check import references
-
     found: dict[str, dict[str, model.Record]] = {}
     for record in knowledge.records.values():
         for loc, target, _, _ in references(record):
@@ -215,10 +210,6 @@ def timeline(knowledge: KnowledgeBase) -> list[tuple[str, list[model.Lineage]]]:
 
 def data_files(knowledge: KnowledgeBase) -> dict[str, str]:
     """The machine-readable exports published with the site, by file name."""
-    from .export import to_csv, to_graphml, to_json
-    from .graph import family_dot
-    from .schema import schema_text
-
     return {
         "lineage.json": to_json(knowledge),
         "lineage.csv": to_csv(knowledge),
