@@ -51,7 +51,7 @@ def _config(record: model.Release, knowledge: Any) -> dict[str, Any]:
     autoencoder = knowledge.records.get(record.autoencoder.value) if record.autoencoder else None
     if record.resolution and isinstance(autoencoder, model.Component) and autoencoder.downsampling_factor:
         configs["unet/config.json"] = {"sample_size": record.resolution.value // autoencoder.downsampling_factor.value}
-    encoder = knowledge.records.get(record.text_encoders.value[0]) if record.text_encoders and record.text_encoders.value else None
+    encoder = knowledge.records.get(record.text_encoders[0].id) if record.text_encoders else None
     if isinstance(encoder, model.Component):
         text_encoder: dict[str, Any] = {}
         if encoder.hidden_size:
@@ -70,7 +70,7 @@ def _answers(record: model.Lineage, knowledge: Any, repo_of: dict[str, str]) -> 
         {"rfilename": c.file, "blobId": _sha(c.file), "size": c.size_bytes, "lfs": {"sha256": c.sha256, "size": c.size_bytes, "pointerSize": 135}}
         for c in record.checkpoints if c.repo is None
     ] + [{"rfilename": path, "blobId": _sha(content.decode()), "size": len(content)} for path, content in contents.items()]
-    card: dict[str, Any] = {"license": record.license.value} if record.license else {}
+    card: dict[str, Any] = {"license": record.license.id or "other"} if record.license else {}
     if record.parents:
         card["base_model"] = [repo_of[p.id] for p in record.parents if p.id in repo_of]
         card["base_model_relation"] = str(record.parents[0].relation)

@@ -7,6 +7,8 @@ import datetime
 import random
 from pathlib import Path
 
+from lineagekb import model
+
 HEADER = "# yaml-language-server: $schema=../schema.json\n"
 ORGANIZATIONS = 20
 DATASETS = 30
@@ -41,14 +43,14 @@ def component(index: int, role: str) -> str:
     return (
         f"{HEADER}kind: component\nid: {role}-{index}\nname: Component {role} {index}\nrole: {role}\n"
         f"organization: {{value: org-{index % ORGANIZATIONS}, source: card}}\n"
-        f"released: {{value: \"2021-01-01\", source: card}}\nlicense: {{value: mit, source: card}}\n"
+        f"released: {{value: \"2021-01-01\", source: card}}\nlicense: {{id: mit, name: MIT License, source: card}}\n"
         f"hub: {{repo: org-{index % ORGANIZATIONS}/{role}-{index}, status: live, source: card}}\n"
         f"from_scratch: true\narchitecture: {{value: Model{index}, source: card}}\n{size}"
         f"sources:\n  card: {{url: \"https://huggingface.co/org-{index % ORGANIZATIONS}/{role}-{index}\", title: Card, kind: model-card}}\n"
     )
 
 
-def release(index: int, parent: int | None, day: int, rng: random.Random) -> str:
+def release(index: int, parent: int | None, family: str, day: int, rng: random.Random) -> str:
     org = index % ORGANIZATIONS
     date = (datetime.date(2022, 1, 1) + datetime.timedelta(days=day)).isoformat()
     lineage = (
@@ -58,10 +60,10 @@ def release(index: int, parent: int | None, day: int, rng: random.Random) -> str
     )
     prediction = rng.choice(["epsilon", "v_prediction"])
     return (
-        f"{HEADER}kind: release\nid: rel-{index}\nname: Release {index}\ntask: text-to-image\n"
+        f"{HEADER}kind: release\nid: rel-{index}\nname: Release {index}\nfamily: {family}\ntask: text-to-image\n"
         f"organization: {{value: org-{org}, source: card, quote: \"Published by Organisation {org}\"}}\n"
         f"released: {{value: \"{date}\", source: card, quote: \"{date}\"}}\n"
-        f"license: {{value: creativeml-openrail-m, source: card}}\n"
+        f"license: {{id: creativeml-openrail-m, name: CreativeML Open RAIL-M, commercial_use: allowed, source: card}}\n"
         f"papers:\n  - {{value: \"2112.10752\", source: card}}\n"
         f"hub:\n  repo: org-{org}/release-{index}\n  status: live\n  mirrors: [mirror-{org}/release-{index}]\n"
         f"  revision: \"{index:040x}\"\n  last_modified: \"{date}\"\n  source: card\n"
@@ -70,10 +72,11 @@ def release(index: int, parent: int | None, day: int, rng: random.Random) -> str
         f"  - steps: {rng.randrange(10_000, 600_000, 1000)}\n    resolution: 512\n    dataset: data-{index % DATASETS}\n"
         f"    text_conditioning_dropout: 0.1\n    filters: {{punsafe: 0.1, aesthetic_score: 5.0, watermark_probability: 0.5, min_image_size: 512}}\n"
         f"    batch_size: 2048\n    source: card\n    quote: \"steps at resolution 512x512 with 10% dropping of the text-conditioning\"\n"
-        f"text_encoders: {{value: [text-encoder-{index % ENCODERS}], source: card}}\n"
+        f"text_encoders:\n  - {{id: text-encoder-{index % ENCODERS}, layer: penultimate, max_tokens: 77, source: card, quote: \"a frozen text encoder\"}}\n"
+        f"architecture: {{value: unet, source: card}}\n"
         f"prediction_type: {{value: {prediction}, source: card}}\n"
         f"autoencoder: {{value: autoencoder-{index % 2}, source: card}}\n"
-        f"parameters: {{value: 860000000, source: card}}\nresolution: {{value: 512, source: card}}\n"
+        f"parameters:\n  - {{value: 860000000, counts: denoiser, source: card}}\nresolution: {{value: 512, source: card}}\n"
         f"nsfw_filtering: {{value: Trained on data filtered with punsafe 0.1., source: card}}\n"
         f"checkpoints:\n"
         f"  - {{file: release-{index}-ema.safetensors, weights: ema, format: safetensors, size_bytes: 4265146304, sha256: \"{index:064x}\", source: card}}\n"
@@ -120,6 +123,10 @@ def write(root: Path, releases: int, seed: int = 7) -> Path:
         (folders["components"] / f"text-encoder-{index}.yaml").write_text(component(index, "text-encoder"), encoding="utf-8")
     for index in range(2):
         (folders["components"] / f"autoencoder-{index}.yaml").write_text(component(index, "autoencoder"), encoding="utf-8")
+    family_names = [family.value for family in model.Family]
+    family_of: dict[int, str] = {}
     for index, parent in enumerate(family_parents(releases, families, rng)):
-        (folders["releases"] / f"rel-{index}.yaml").write_text(release(index, parent, index // 10, rng), encoding="utf-8")
+        # the record model's families are a closed list: synthetic lines share them round-robin by their root
+        family_of[index] = family_names[index % len(family_names)] if parent is None else family_of[parent]
+        (folders["releases"] / f"rel-{index}.yaml").write_text(release(index, parent, family_of[index], index // 10, rng), encoding="utf-8")
     return root

@@ -56,7 +56,7 @@ def test_references_resolve(exported: dict) -> None:
     for release in exported["releases"]:
         assert release["organization"] in ids["organizations"]
         assert all(p["id"] in ids["releases"] for p in release["parents"])
-        assert all(e in ids["components"] for e in release["text_encoders"])
+        assert all(e["id"] in ids["components"] for e in release["text_encoders"])
         assert all(s["dataset"] in ids["datasets"] for s in release["training"] if s["dataset"])
 
 

@@ -28,6 +28,7 @@ OTHER = """\
 kind: release
 id: other
 name: Other model
+family: sd-1
 task: text-to-image
 organization: {value: acme, source: card}
 released: {value: 2022-07, source: card}
@@ -40,6 +41,7 @@ TUNED_V2 = """\
 kind: release
 id: tuned-v2
 name: Tuned model v2
+family: sd-1
 task: text-to-image
 organization: {value: acme, source: card}
 released: {value: 2022-10, source: card}
@@ -97,7 +99,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit(lineage / "releases" / "base.yaml", "dataset: pairs", "dataset: pears")
     commit(root, "Break validation", "broken")
     git(root, "checkout", "-q", "main")
-    edit(lineage / "releases" / "base.yaml", "license: {value: mit", "license: {value: apache-2.0")
+    edit(lineage / "releases" / "base.yaml", "license: {id: mit", "license: {id: apache-2.0")
     commit(root, "Main moves on after the branch", "main-later")
     return root
 
@@ -139,8 +141,8 @@ def test_reparent_and_retrain_names_both_changes(repo: Path) -> None:
     assert data["valid"] is True
     assert {"field": "parents[0].id", "old": "base", "new": "other"} in data["changed"][0]["fields"]
     assert [(u["field"], u["line"], u["old"], u["new"]) for u in data["unsourced"]] == [
-        ("training[0].steps", 19, "500", "600"),
-        ("training[0].resolution", 20, "512", "768"),
+        ("training[0].steps", 20, "500", "600"),
+        ("training[0].resolution", 21, "512", "768"),
     ]
     assert [e["parent"] + ">" + e["child"] for e in data["edges"]] == ["base>tuned", "other>tuned"]
     assert [a["record"]["id"] for a in data["ancestry"]] == ["tuned", "tuned-v2"]

@@ -114,7 +114,7 @@ def test_github_annotations_point_at_the_record_line() -> None:
     result, _ = run_sync(scenario("drift"), "--format", "github", "sd-v1-2", *FAST)
     assert result.returncode == 1
     assert result.stdout.splitlines()[0] == (
-        "::error file=lineage/releases/sd-v1-2.yaml,line=8,title=hub sync%3A license::license.value: the record says "
+        "::error file=lineage/releases/sd-v1-2.yaml,line=9,title=hub sync%3A license::license.id: the record says "
         "creativeml-openrail-m (source: hub-diffusers-commits); CompVis/stable-diffusion-v1-2 on the Hub says other"
     )
     faults, _ = run_sync(scenario("faults"), "--format", "github", "clip-vit-l-14", *FAST)

@@ -49,7 +49,7 @@ def test_write_changes_only_hub_owned_values(records: Path) -> None:
     diff = list(difflib.unified_diff(before[Path("releases/sd-v1-5.yaml")].decode().splitlines(),
                                      after[Path("releases/sd-v1-5.yaml")].decode().splitlines(), lineterm="", n=0))
     assert diff[2:] == [
-        "@@ -15,2 +15,2 @@",
+        "@@ -16,2 +16,2 @@",
         "-  revision: 1d0c4ebf6ff58a5caecab40fa1406526bca4b5b9",
         "-  last_modified: 2023-08-23",
         "+  revision: 2a1c9b4e6f0d8c7b5a3e1f9d7c5b3a1e9f7d5c3b",

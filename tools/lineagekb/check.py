@@ -22,7 +22,7 @@ SOURCE_FIELDS = ("source", "follows")
 def check(knowledge: KnowledgeBase) -> list[Problem]:
     """Every cross-record problem, sorted by file and line."""
     problems: list[Problem] = []
-    for checker in (check_references, check_hub_repos, check_cycles, check_dates, check_sources, check_from_scratch):
+    for checker in (check_references, check_hub_repos, check_cycles, check_dates, check_sources, check_from_scratch, check_parents, check_availability):
         problems += checker(knowledge)
     return sorted(problems)
 
@@ -42,8 +42,10 @@ def references(record: model.Record) -> Iterator[tuple[Location, str, type[model
             for mixed_index, mixed in enumerate(stage.mixed_with):
                 yield ("training", index, "mixed_with", mixed_index), mixed, model.Dataset, None
     if isinstance(record, model.Release):
-        for index, encoder in enumerate(record.text_encoders.value if record.text_encoders else []):
-            yield ("text_encoders", "value", index), encoder, model.Component, model.ComponentKind.text_encoder
+        for index, encoder in enumerate(record.text_encoders):
+            yield ("text_encoders", index, "id"), encoder.id, model.Component, model.ComponentKind.text_encoder
+        for index, conditioning in enumerate(record.conditioning_models):
+            yield ("conditioning_models", index, "value"), conditioning.value, model.Component, None
         if record.image_encoder:
             yield ("image_encoder", "value"), record.image_encoder.value, model.Component, model.ComponentKind.image_encoder
         if record.autoencoder:
@@ -191,19 +193,53 @@ def check_from_scratch(knowledge: KnowledgeBase) -> list[Problem]:
     for record in knowledge.records.values():
         if not isinstance(record, model.Lineage):
             continue
-        weight_parents = [i for i, p in enumerate(record.parents) if p.relation in model.WEIGHT_RELATIONS]
+        weight_parents = [i for i, p in enumerate(record.parents) if p.relation in model.INITIALISING_RELATIONS]
         if record.from_scratch and weight_parents:
-            message = "a record trained from scratch has no weight parent (expected `successor`, or `from_scratch: false`)"
+            message = "a record trained from scratch has no parent giving its weights (expected `successor`, `distill`, or `from_scratch: false`)"
             problems.append(knowledge.problem(record.id, ("parents", weight_parents[0], "relation"), message))
         if record.from_scratch is None and weight_parents:
             message = "null (not stated), but a parent gives the weights (expected `from_scratch: false`)"
             problems.append(knowledge.problem(record.id, ("from_scratch",), message))
         if record.from_scratch is False and not weight_parents:
             message = (
-                "false, but no parent gives the weights (expected a finetune/distill/merge/adapter/quantized parent, "
+                "false, but no parent gives the weights (expected a finetune/merge/adapter/quantized parent, "
                 "`from_scratch: true`, or `from_scratch: null` when no source states the initialisation)"
             )
             problems.append(knowledge.problem(record.id, ("from_scratch",), message))
+    return problems
+
+
+def check_parents(knowledge: KnowledgeBase) -> list[Problem]:
+    """A distillation names its method, nothing else does, and a parent is listed once per relation."""
+    problems = []
+    for record in knowledge.records.values():
+        if not isinstance(record, model.Lineage):
+            continue
+        seen: set[tuple[str, str]] = set()
+        for index, parent in enumerate(record.parents):
+            if parent.relation is model.Relation.distill and parent.method is None:
+                methods = ", ".join(model.DistillationMethod)
+                problems.append(knowledge.problem(record.id, ("parents", index, "relation"), f"a distillation needs its `method:` (one of {methods})"))
+            elif parent.relation is not model.Relation.distill and parent.method is not None:
+                message = f"`method` only applies to `relation: distill` (got {parent.relation.value})"
+                problems.append(knowledge.problem(record.id, ("parents", index, "method"), message))
+            if (parent.id, parent.relation) in seen:
+                message = f"{parent.id!r} is already a {parent.relation.value} parent (list a parent once per relation)"
+                problems.append(knowledge.problem(record.id, ("parents", index, "id"), message))
+            seen.add((parent.id, parent.relation))
+    return problems
+
+
+def check_availability(knowledge: KnowledgeBase) -> list[Problem]:
+    """A release without public weights has no repository and no files to download."""
+    problems = []
+    for release in knowledge.releases:
+        if release.availability is None or release.availability.value is not model.Availability.api_only:
+            continue
+        for name in ("hub", "checkpoints"):
+            if getattr(release, name):
+                message = f"an api-only release has no public weights (remove `{name}`, or change `availability`)"
+                problems.append(knowledge.problem(release.id, (name,), message))
     return problems
 
 

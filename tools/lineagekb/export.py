@@ -44,18 +44,26 @@ def lineage_fields(record: model.Lineage) -> dict[str, Any]:
         "name": record.name,
         "organization": record.organization.value,
         "released": fact(record.released),
-        "license": fact(record.license),
+        "license": license_fields(record.license) if record.license else None,
+        "license_history": [{**license_fields(past), "until": past.until} for past in record.license_history],
         "papers": [paper.value for paper in record.papers],
         "hub": hub(record),
         "from_scratch": record.from_scratch,
-        "parents": [{"id": p.id, "relation": p.relation.value, "source": record.sources[p.source].url} for p in record.parents],
+        "parents": [
+            {"id": p.id, "relation": p.relation.value, "method": plain(p.method), "source": record.sources[p.source].url} for p in record.parents
+        ],
         "training": [training_stage(record, stage) for stage in record.training],
         "total_steps": total_steps(record),
-        "parameters": fact(record.parameters),
+        "parameters": [{"value": p.value, "counts": p.counts.value} for p in record.parameters],
         "checkpoints": [checkpoint(record, c) for c in record.checkpoints],
         "conflicts": [conflict(record, c) for c in record.conflicts],
+        "note": record.note,
         "sources": sorted({source.url for source in record.sources.values()}),
     }
+
+
+def license_fields(item: model.License) -> dict[str, Any]:
+    return {"id": item.id, "name": item.name, "url": item.url, "commercial_use": plain(item.commercial_use), "terms": item.terms}
 
 
 def total_steps(record: model.Lineage) -> int | None:
@@ -72,6 +80,7 @@ def training_stage(record: model.Lineage, stage: model.TrainingStage) -> dict[st
         "dataset": stage.dataset,
         "text_conditioning_dropout": stage.text_conditioning_dropout,
         "batch_size": stage.batch_size,
+        "note": stage.note,
         "filters": filters.model_dump(mode="json"),
         "source": record.sources[stage.source].url,
     }
@@ -93,14 +102,21 @@ def conflict(record: model.Lineage, item: model.Conflict) -> dict[str, Any]:
         "field": item.field,
         "claims": [{"source": record.sources[c.source].url, "says": c.says} for c in item.claims],
         "follows": record.sources[item.follows].url,
+        "note": item.note,
     }
 
 
 def release(record: model.Release) -> dict[str, Any]:
     return {
         **lineage_fields(record),
+        "family": record.family.value,
         "task": record.task.value,
-        "text_encoders": fact(record.text_encoders) or [],
+        "availability": plain(fact(record.availability)),
+        "architecture": plain(fact(record.architecture)),
+        "text_encoders": [{"id": e.id, "layer": e.layer, "max_tokens": e.max_tokens, "optional": e.optional} for e in record.text_encoders],
+        "conditioning_models": [c.value for c in record.conditioning_models],
+        "training_data": fact(record.training_data),
+        "inference": None if record.inference is None else record.inference.model_dump(mode="json", exclude={"source", "quote"}),
         "image_encoder": fact(record.image_encoder),
         "prediction_type": plain(fact(record.prediction_type)),
         "autoencoder": fact(record.autoencoder),
@@ -165,7 +181,7 @@ def to_json(knowledge: KnowledgeBase) -> str:
 
 
 CSV_COLUMNS = [
-    "id", "name", "organization", "released", "task", "parents", "from_scratch", "own_steps", "steps_from_scratch",
+    "id", "name", "family", "organization", "released", "task", "architecture", "parents", "from_scratch", "own_steps", "steps_from_scratch",
     "resolution", "text_encoders", "prediction_type", "autoencoder", "nsfw_filtering", "license", "hub_repo",
     "hub_status", "mirrors",
 ]
@@ -191,7 +207,8 @@ def csv_rows(knowledge: KnowledgeBase) -> list[dict[str, str]]:
             "parents": ";".join(f"{p['id']}:{p['relation']}" for p in item["parents"]),
             "own_steps": item["total_steps"],
             "steps_from_scratch": histories.steps_from_scratch(item["id"]),
-            "text_encoders": ";".join(item["text_encoders"]),
+            "text_encoders": ";".join(e["id"] for e in item["text_encoders"]),
+            "license": (item["license"] or {}).get("id") or (item["license"] or {}).get("name"),
             "hub_repo": hub_info.get("repo"),
             "hub_status": hub_info.get("status"),
             "mirrors": ";".join(hub_info.get("mirrors", [])),

@@ -118,7 +118,7 @@ def families_dot(knowledge: KnowledgeBase, families: dict[str, list[str]], url_p
     lines = ['digraph "families" {', *HEADER]
     roots = list(families)
     for root in roots:
-        label = quote(f"{knowledge.records[root].name} ({len(families[root])} releases)")
+        label = quote(f"{model.Family(root).heading} ({len(families[root])} releases)")
         lines.append(f"  {quote(root)} [label={label}, URL={quote(f'{url_prefix}families/{root}/')}, target=\"_top\"];")
     lines += [f"  {quote(roots[i])} -> {quote(roots[i + columns])} [style=invis];" for i in range(len(roots) - columns)]
     lines.append("}")

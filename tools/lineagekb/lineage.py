@@ -96,13 +96,15 @@ class Graph:
 
 
 def release_families(graph: Graph) -> dict[str, list[str]]:
-    """Releases grouped by family, keyed by the family's root: the earliest member with no parent in the family."""
-    found: dict[str, list[str]] = {}
-    for members in graph.families({r.id for r in graph.knowledge.releases}):
-        inside = set(members)
-        roots = [m for m in members if not any(e.parent in inside for e in graph.parents.get(m, []))]
-        found[min(roots, key=lambda m: (_date(graph.knowledge, m), m))] = members
-    return found
+    """Release ids grouped by their `family`, in the vocabulary's order, each sorted by release date then id."""
+    grouped: dict[str, list[str]] = {}
+    for release in graph.knowledge.releases:
+        grouped.setdefault(release.family.value, []).append(release.id)
+    return {
+        family.value: sorted(grouped[family.value], key=lambda m: (_date(graph.knowledge, m), m))
+        for family in model.Family
+        if family.value in grouped
+    }
 
 
 def _date(knowledge: KnowledgeBase, record_id: str) -> str:
@@ -142,7 +144,7 @@ class Histories:
             if not isinstance(record, model.Lineage) or any(r.id == current for r in pending[-1:]):
                 break
             pending.append(record)
-            weight_parents = [p for p in record.parents if p.relation in model.WEIGHT_RELATIONS]
+            weight_parents = [p for p in record.parents if p.relation in model.INITIALISING_RELATIONS]
             if record.from_scratch:
                 base = []
                 break

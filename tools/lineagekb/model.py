@@ -45,9 +45,86 @@ class Relation(Vocabulary):
     adapter = "adapter", "A small set of weights (LoRA, ControlNet, ...) used on top of the parent."
     quantized = "quantized", "The parent's weights stored at lower numeric precision."
     successor = "successor", "A later release of the same line with new weights, or whose weight relationship no source states."
+    refines = "refines", "Runs after the parent on the last, low-noise denoising steps of its output; its own weights."
+    decodes = "decodes", "A later stage of a cascade: turns the parent's output latents into the next stage's, or into the image."
 
 
-WEIGHT_RELATIONS = frozenset(r for r in Relation if r is not Relation.successor)
+INITIALISING_RELATIONS = frozenset({Relation.finetune, Relation.merge, Relation.adapter, Relation.quantized})
+"""Relations that give the child its starting weights (a distillation teacher does not, by itself)."""
+WEIGHT_RELATIONS = INITIALISING_RELATIONS | {Relation.distill}
+"""Relations through the parent's weights or outputs: the parent must exist before the child."""
+PIPELINE_RELATIONS = frozenset({Relation.refines, Relation.decodes})
+"""Relations between models that run one after the other, each with its own weights."""
+
+
+class DistillationMethod(Vocabulary):
+    """How a student was distilled from its teacher."""
+
+    adversarial_diffusion_distillation = (
+        "adversarial-diffusion-distillation",
+        "ADD (arXiv 2311.17042): score distillation from the teacher plus an adversarial loss in pixel space; 1 to 4 steps.",
+    )
+    latent_adversarial_diffusion_distillation = (
+        "latent-adversarial-diffusion-distillation",
+        "LADD (arXiv 2403.12015): adversarial distillation with the discriminator working on the teacher's latent features.",
+    )
+    guidance_distillation = "guidance-distillation", "Trained to reproduce the teacher's classifier-free-guided output in one pass, guidance scale as an input."
+    timestep_distillation = "timestep-distillation", "Trained to reach the teacher's result in fewer sampling steps."
+
+
+class Architecture(Vocabulary):
+    """The denoiser's network design."""
+
+    unet = "unet", "A convolutional UNet with attention blocks (LDM, SD 1.x and 2.x, SDXL)."
+    mmdit = "mmdit", "Multimodal Diffusion Transformer: separate weights for text and image tokens joined in attention (SD 3, arXiv 2403.03206)."
+    mmdit_x = "mmdit-x", "MMDiT with extra self-attention in the image stream of its first blocks (SD 3.5 Medium)."
+    flux_transformer = "flux-transformer", "FLUX.1's transformer: double-stream (MMDiT-style) blocks followed by single-stream parallel blocks."
+    cascade_prior = "cascade-prior", "Stable Cascade / Wuerstchen Stage C: text-conditional diffusion in a highly compressed latent space."
+    cascade_decoder = "cascade-decoder", "Stable Cascade / Wuerstchen Stage B: diffusion that expands Stage C's latents into Stage A's."
+
+
+class ParameterScope(Vocabulary):
+    """What a parameter count counts."""
+
+    denoiser = "denoiser", "The denoising network only (UNet or transformer)."
+    pipeline = "pipeline", "Every network used at inference as the source counts them (denoiser, text encoders, autoencoder, refiner)."
+    model = "model", "The whole network of a component."
+
+
+class Family(Vocabulary):
+    """The release lines the site groups releases by; each has a heading shown on the site."""
+
+    heading: str
+
+    def __new__(cls, value: str, heading: str = "", doc: str = "") -> Family:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.doc = doc
+        member.heading = heading
+        return member
+
+    ldm = "ldm", "Latent Diffusion", "The latent diffusion models of CompVis that preceded Stable Diffusion."
+    sd_1 = "sd-1", "Stable Diffusion 1.x", "The 512-pixel UNet with the CLIP ViT-L/14 text encoder, and its variants."
+    sd_2 = "sd-2", "Stable Diffusion 2.x", "The UNet with the OpenCLIP ViT-H/14 text encoder at 512 and 768 pixels, and its variants."
+    sdxl = "sdxl", "Stable Diffusion XL", "The larger 1024-pixel UNet with two text encoders, its refiner and its variants."
+    sd_3 = "sd-3", "Stable Diffusion 3 and 3.5", "MMDiT rectified-flow transformers with three text encoders."
+    stable_cascade = "stable-cascade", "Stable Cascade", "The three-stage Wuerstchen architecture."
+    flux_1 = "flux-1", "FLUX.1", "Black Forest Labs' rectified-flow transformers with CLIP and T5 text encoders."
+
+
+class Availability(Vocabulary):
+    """How the weights can be had."""
+
+    open_weights = "open-weights", "The weights can be downloaded (possibly after accepting conditions)."
+    api_only = "api-only", "Only served through the publisher's API or partners: no public weights."
+
+
+class CommercialUse(Vocabulary):
+    """What a licence says of commercial use."""
+
+    allowed = "allowed", "Commercial use is allowed (use restrictions may still apply)."
+    conditional = "conditional", "Allowed under conditions, e.g. below a revenue threshold or with a separate licence."
+    not_allowed = "not-allowed", "Research or non-commercial use only."
 
 
 class PredictionType(Vocabulary):
@@ -91,6 +168,8 @@ class Task(Vocabulary):
     depth_to_image = "depth-to-image", "Images from text and a depth map of an input image."
     upscaling = "upscaling", "A higher-resolution version of an input image, guided by text."
     image_variation = "image-variation", "Variations of an input image (from its image embedding), optionally guided by text."
+    image_to_image = "image-to-image", "A changed or refined version of an input image, guided by text."
+    latent_decoding = "latent-decoding", "Expands a highly compressed latent into a larger one or an image (a cascade's decoder stage)."
     autoencoding = "autoencoding", "Encodes images into latents and decodes them back."
 
 
@@ -177,6 +256,8 @@ class Hub(Model):
     """The commit sha of the repository the record describes (maintained by `tools/sync_hub.py --write`)."""
     last_modified: PartialDate | None = None
     """The date of that commit (maintained by `tools/sync_hub.py --write`)."""
+    access: Text | None = None
+    """What downloading requires when the repository is gated, e.g. accepting the licence and sharing contact details."""
     source: SourceId
     """Which entry of `sources` states the repository and its status."""
 
@@ -188,6 +269,8 @@ class Parent(Model):
     """The parent record's id."""
     relation: Annotated[Relation, Strict(False)]
     """How the weights relate."""
+    method: Annotated[DistillationMethod, Strict(False)] | None = None
+    """How it was distilled (only with `relation: distill`)."""
     source: SourceId
     """Which entry of `sources` states the edge."""
     quote: Text
@@ -251,6 +334,79 @@ class Checkpoint(Model):
     """Which entry of `sources` states what the file holds."""
 
 
+class License(Model):
+    """The licence the weights are published under."""
+
+    id: Annotated[str, Field(pattern=LICENSE_PATTERN)] | None = None
+    """The Hub's licence id, e.g. `creativeml-openrail-m`; left out when the Hub has none (it then shows `other`)."""
+    name: Text
+    """The licence's own name, e.g. "CreativeML Open RAIL++-M License"."""
+    url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
+    """Where its text is."""
+    commercial_use: Annotated[CommercialUse, Strict(False)] | None = None
+    """What it says of commercial use."""
+    terms: Text | None = None
+    """The other terms that matter to a user, in the project's own words."""
+    source: SourceId
+    """Which entry of `sources` states the licence."""
+    quote: Text | None = None
+    """The few words of the source the licence rests on."""
+
+
+class PastLicense(License):
+    """A licence the weights were published under before the current one."""
+
+    until: PartialDate
+    """When it was replaced."""
+
+
+class ParameterCount(Model):
+    """A parameter count and what it counts."""
+
+    value: Annotated[int, Field(gt=0)]
+    """The number of parameters."""
+    counts: Annotated[ParameterScope, Strict(False)]
+    """What it counts."""
+    source: SourceId
+    """Which entry of `sources` states it."""
+    quote: Text | None = None
+    """The few words of the source the count rests on."""
+
+
+class TextEncoderUse(Model):
+    """One text encoder of a release and how the release uses it."""
+
+    id: RecordId
+    """The text encoder component's id."""
+    layer: Text | None = None
+    """Which of its outputs the denoiser receives, e.g. "penultimate hidden states and pooled embedding"."""
+    max_tokens: Annotated[int, Field(gt=0)] | None = None
+    """The longest prompt it reads, in tokens."""
+    optional: Annotated[bool, Strict()] = False
+    """True when the release also works without it (its embedding replaced by zeros)."""
+    source: SourceId
+    """Which entry of `sources` states it."""
+    quote: Text
+    """The few words of the source it rests on."""
+
+
+class Inference(Model):
+    """Sampling defaults the publisher states, where they set a release apart."""
+
+    steps: Annotated[int, Field(gt=0)] | None = None
+    """Recommended sampling steps (the upper end of a stated range)."""
+    min_steps: Annotated[int, Field(gt=0)] | None = None
+    """The lower end of a stated range of steps."""
+    guidance_scale: Annotated[float, Field(ge=0), Strict(False)] | None = None
+    """Classifier-free guidance scale (0 or 1: no guidance)."""
+    shift: Annotated[float, Field(gt=0), Strict(False)] | None = None
+    """The timestep shift of a flow-matching scheduler."""
+    source: SourceId
+    """Which entry of `sources` states them."""
+    quote: Text
+    """The few words of the source they rest on."""
+
+
 class Claim(Model):
     """What one source says in a conflict."""
 
@@ -282,6 +438,8 @@ class Record(Model):
     """Equals the file stem."""
     name: Text
     """Display name."""
+    note: Text | None = None
+    """Anything else a reader should know about the record, in the project's own words."""
     sources: dict[SourceId, Source]
     """The primary sources the record's facts cite, by key."""
 
@@ -321,8 +479,10 @@ class Lineage(Record):
     """Who published it."""
     released: Fact[PartialDate] | None = None
     """Release date."""
-    license: Fact[Annotated[str, Field(pattern=LICENSE_PATTERN)]] | None = None
-    """Hub license id, e.g. `creativeml-openrail-m`."""
+    license: License | None = None
+    """The licence the weights are published under now."""
+    license_history: list[PastLicense] = []
+    """Earlier licences, newest first."""
     papers: list[Fact[Annotated[str, Field(pattern=ARXIV_PATTERN)]]] = []
     """arXiv ids of the papers describing it."""
     hub: Hub | None = None
@@ -334,8 +494,8 @@ class Lineage(Record):
     """Where it comes from."""
     training: list[TrainingStage] = []
     """Training stages, in order."""
-    parameters: Fact[Annotated[int, Field(gt=0)]] | None = None
-    """Parameter count (of the UNet / backbone, for a release)."""
+    parameters: list[ParameterCount] = []
+    """Parameter counts, each saying what it counts."""
     checkpoints: list[Checkpoint] = []
     """Downloadable weights files."""
     conflicts: list[Conflict] = []
@@ -364,10 +524,22 @@ class Release(Lineage):
 
     kind: Literal["release"]
     """Always `release`."""
+    family: Annotated[Family, Strict(False)]
+    """The release line it belongs to."""
     task: Annotated[Task, Strict(False)]
     """What it generates from what."""
-    text_encoders: Fact[list[RecordId]] | None = None
-    """Text encoder component ids, in order."""
+    availability: Fact[Annotated[Availability, Strict(False)]] | None = None
+    """How the weights can be had; left out for ordinary open weights."""
+    architecture: Fact[Annotated[Architecture, Strict(False)]] | None = None
+    """The denoiser's network design."""
+    text_encoders: list[TextEncoderUse] = []
+    """Text encoders, in the order the release feeds them."""
+    conditioning_models: list[Fact[RecordId]] = []
+    """Components that compute extra conditioning from the input, e.g. a depth estimator."""
+    training_data: Fact[Text] | None = None
+    """What the publisher says of the training data where no dataset record applies (e.g. that it is undisclosed)."""
+    inference: Inference | None = None
+    """Sampling defaults the publisher states."""
     image_encoder: Fact[RecordId] | None = None
     """Image encoder component id, for image-conditioned releases."""
     prediction_type: Fact[Annotated[PredictionType, Strict(False)]] | None = None

@@ -13,7 +13,7 @@ from .check import references
 from .export import to_csv, to_graphml, to_json
 from .graph import SMALL_SITE, family_dot
 from .load import KnowledgeBase
-from .markdown import environment, finalize, folder, graph_placeholder, link
+from .markdown import code, environment, finalize, folder, graph_placeholder, link
 from .schema import field_reference, schema_text
 
 
@@ -29,7 +29,7 @@ class PageContext:
 
     def fact(self, value: model.Fact[Any] | None, unit: str = "") -> Markup:
         if value is None:
-            return Markup("unknown")
+            return self.not_stated()
         shown = value.value
         if isinstance(shown, list):
             text = Markup(", ").join(self.ref(item) if item in self.knowledge.records else finalize(item) for item in shown)
@@ -40,6 +40,10 @@ class PageContext:
         else:
             text = finalize(shown)
         return text + self.cite(value.source)
+
+    def not_stated(self) -> Markup:
+        """What a page shows for a fact no source in the knowledge base states, and where to contribute it."""
+        return Markup('not stated ([add a source](../contribute.md "How to contribute a fact with its source"))')
 
     def ref(self, record_id: str) -> Markup:
         target = self.knowledge.records.get(record_id)
@@ -57,10 +61,45 @@ def record_page(site: Site, record: model.Record, edit_url: str) -> str:
         values["children"] = site.graph.children.get(record.id, [])
         values["history"] = history_rows(site.histories.rows(record.id) or [])
         values["steps_from_scratch"] = site.histories.steps_from_scratch(record.id)
-        root = site.family_of.get(record.id)
-        values["family"] = link(knowledge.records[root].name, f"../families/{root}.md") if root else None
+        family = site.family_of.get(record.id)
+        values["family"] = link(model.Family(family).heading, f"../families/{family}.md") if family else None
+    values.update(text_encoder_details=text_encoder_details, license_details=license_details, inference_details=inference_details)
     values["used_by"] = site.used_by.get(record.id, [])
     return front_matter(tags(knowledge, record)) + site.env.get_template(f"{record.kind}.md.j2").render(values)
+
+
+def text_encoder_details(encoder: model.TextEncoderUse) -> Markup:
+    """How a release uses one text encoder, e.g. " (penultimate layer, 77 tokens, optional)"."""
+    details = [finalize(encoder.layer)] if encoder.layer else []
+    if encoder.max_tokens:
+        details.append(finalize(f"{encoder.max_tokens} tokens"))
+    if encoder.optional:
+        details.append(Markup("optional"))
+    return Markup(" (") + Markup(", ").join(details) + Markup(")") if details else Markup("")
+
+
+def license_details(license: model.License) -> Markup:
+    """A licence's name (linked to its text), Hub id, commercial-use terms and other terms."""
+    shown = link(license.name, license.url) if license.url else finalize(license.name)
+    if license.id:
+        shown += Markup(" (Hub id ") + code(license.id) + Markup(")")
+    if license.commercial_use:
+        shown += Markup("; commercial use: ") + finalize(license.commercial_use)
+    if license.terms:
+        shown += Markup("; ") + finalize(license.terms)
+    return shown
+
+
+def inference_details(inference: model.Inference) -> Markup:
+    """Stated sampling defaults, e.g. "1-4 steps, guidance 0, shift 3"."""
+    parts = []
+    if inference.steps:
+        parts.append(f"{inference.min_steps}-{inference.steps} steps" if inference.min_steps else f"{inference.steps} steps")
+    if inference.guidance_scale is not None:
+        parts.append(f"guidance scale {inference.guidance_scale:g}")
+    if inference.shift is not None:
+        parts.append(f"shift {inference.shift:g}")
+    return finalize(", ".join(parts))
 
 
 PREDICTION_TAGS = {model.PredictionType.epsilon: "epsilon", model.PredictionType.v_prediction: "v-prediction", model.PredictionType.flow: "flow"}
@@ -76,7 +115,7 @@ def tags(knowledge: KnowledgeBase, record: model.Record) -> list[str]:
         found.append(record.task.value)
         if record.prediction_type:
             found.append(PREDICTION_TAGS[record.prediction_type.value])
-        for encoder_id in [*(record.text_encoders.value if record.text_encoders else []), *([record.image_encoder.value] if record.image_encoder else [])]:
+        for encoder_id in [*(e.id for e in record.text_encoders), *([record.image_encoder.value] if record.image_encoder else [])]:
             encoder = knowledge.records.get(encoder_id)
             found.append(encoder.name if encoder else encoder_id)
     if isinstance(record, model.Component):
@@ -125,7 +164,7 @@ class Site:
         self.histories = lineage.Histories(knowledge)
         self.used_by = used_by(knowledge)
         self.families = lineage.release_families(self.graph)
-        self.family_of = {member: root for root, members in self.families.items() for member in members}
+        self.family_of = {member: family for family, members in self.families.items() for member in members}
 
 
 def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
@@ -137,11 +176,11 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
         edit_url = edit_base + relative_path(knowledge, record_id)
         result[f"{folder(record)}/{record_id}.md"] = record_page(site, record, edit_url)
     families = site.families
-    family_rows = [family_row(knowledge, root, members) for root, members in families.items()]
-    for root, members in families.items():
+    family_rows = [family_row(knowledge, family, members) for family, members in families.items()]
+    for family, members in families.items():
         rows = [release_row(site, release) for m in members if isinstance(release := knowledge.records[m], model.Release)]
-        result[f"families/{root}.md"] = env.get_template("family.md.j2").render(
-            root=knowledge.records[root], rows=rows, graph=graph_placeholder(f"family-{root}"), c=context
+        result[f"families/{family}.md"] = env.get_template("family.md.j2").render(
+            family=model.Family(family), rows=rows, graph=graph_placeholder(f"family-{family}"), c=context
         )
     small = len(knowledge.releases) <= SMALL_SITE
     rows = [release_row(site, r) for r in knowledge.releases] if small else []
@@ -155,11 +194,12 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     return result
 
 
-def family_row(knowledge: KnowledgeBase, root: str, members: list[str]) -> dict[str, Any]:
-    """One row of the family list: its root, size and the span of its release dates."""
+def family_row(knowledge: KnowledgeBase, family: str, members: list[str]) -> dict[str, Any]:
+    """One row of the family list: its name, size and the span of its release dates."""
     dates = sorted(r.released.value for m in members if isinstance(r := knowledge.records[m], model.Lineage) and r.released)
     return {
-        "family": link(knowledge.records[root].name, f"../families/{root}.md"),
+        "family": link(model.Family(family).heading, f"../families/{family}.md"),
+        "about": model.Family(family).doc,
         "releases": len(members),
         "first": dates[0] if dates else "",
         "last": dates[-1] if dates else "",
@@ -186,11 +226,19 @@ def release_row(site: Site, release: model.Release) -> dict[str, Any]:
         "relations": ", ".join(p.relation.value for p in release.parents),
         "steps": f"{steps:,}" if steps is not None else "",
         "resolution": release.resolution.value if release.resolution else "",
-        "text_encoders": Markup(", ").join(ctx.ref(e) for e in (release.text_encoders.value if release.text_encoders else [])),
+        "text_encoders": Markup(", ").join(ctx.ref(e.id) for e in release.text_encoders),
         "prediction": release.prediction_type.value.value if release.prediction_type else "",
         "punsafe": punsafe_history(site.histories.rows(release.id) or []),
-        "license": release.license.value if release.license else "",
+        "license": license_text(release.license),
     }
+
+
+def license_text(license: model.License | None) -> str:
+    """A licence in a table cell: its Hub id (or name) and what it says of commercial use."""
+    if license is None:
+        return ""
+    shown = license.id or license.name
+    return f"{shown} ({license.commercial_use.value} commercially)" if license.commercial_use else shown
 
 
 def punsafe_history(history: list[lineage.StageRow]) -> str:

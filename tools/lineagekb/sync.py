@@ -178,8 +178,10 @@ class _Comparison:
     def check_card(self, facts: RepoFacts) -> None:
         """License and base models declared in the card metadata."""
         recorded = self.record.license
-        if facts.license and (recorded is None or recorded.value != facts.license):
-            self.add(facts.id, "license", ("license", "value"), recorded and recorded.value, facts.license, recorded.source if recorded else None)
+        # the Hub shows `other` for every licence it has no id for; a record without an id agrees with it
+        expected = recorded.id or "other" if recorded else None
+        if facts.license and expected != facts.license:
+            self.add(facts.id, "license", ("license", "id"), expected, facts.license, recorded.source if recorded else None)
         own = {self.record.id}
         for base in facts.base_models:
             parent_id = self.repo_records.get(base.lower())
@@ -231,22 +233,23 @@ class _Comparison:
 
     def check_text_encoder(self, facts: RepoFacts, release: model.Release) -> None:
         config = facts.configs.get("text_encoder/config.json")
-        if not isinstance(config, dict) or not release.text_encoders or not release.text_encoders.value:
+        if not isinstance(config, dict) or not release.text_encoders:
             return
-        encoder = self.knowledge.records.get(release.text_encoders.value[0])
+        first = release.text_encoders[0]
+        encoder = self.knowledge.records.get(first.id)
         if not isinstance(encoder, model.Component):
             return
-        loc: Location = ("text_encoders", "value", 0)
+        loc: Location = ("text_encoders", 0, "id")
         hidden = config.get("hidden_size")
         if encoder.hidden_size and isinstance(hidden, int) and hidden != encoder.hidden_size.value:
             recorded_size = f"{encoder.id} (hidden_size {encoder.hidden_size.value})"
-            self.add(facts.id, "text-encoder", loc, recorded_size, f"hidden_size {hidden}", release.text_encoders.source)
+            self.add(facts.id, "text-encoder", loc, recorded_size, f"hidden_size {hidden}", first.source)
         architectures = config.get("architectures")
         architecture = architectures[0] if isinstance(architectures, list) and architectures else None
         # only a recorded class name is comparable; a prose architecture such as "open_clip ViT-H-14" is not
         recorded = encoder.architecture.value if encoder.architecture and CLASS_NAME.match(encoder.architecture.value) else None
         if recorded and isinstance(architecture, str) and architecture != recorded:
-            self.add(facts.id, "text-encoder", loc, f"{encoder.id} ({recorded})", architecture, release.text_encoders.source)
+            self.add(facts.id, "text-encoder", loc, f"{encoder.id} ({recorded})", architecture, first.source)
 
     def check_checkpoints(self, own: RepoFacts | None) -> None:
         """Each checkpoint file is there, with the recorded size and hash."""
