@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from test_hostile import HOSTILE_NAME, hostile_records
 
 from conftest import REPO
 from screenshots import CHROMIUM, CHROMIUM_ARGS, QuietHandler
@@ -43,6 +44,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     record = records / "releases" / "sd-v1-5.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace("name: Stable Diffusion v1-5", f"name: '{PAYLOAD}'"), encoding="utf-8")
     build_site(records, root / "injected")
+    build_site(hostile_records(tmp_path_factory.mktemp("hostile")), root / "hostile")
     handler = functools.partial(QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -133,4 +135,39 @@ def test_injected_payload_shows_as_text_and_does_not_run(page, served: str) -> N
     assert heading(page) == PAYLOAD
     page.goto(served + "/injected/")
     assert page.evaluate("window.__injected") is None
+    assert page.off_origin == []
+
+
+HOSTILE_PAGES = [
+    "releases/tuned/", "releases/base/", "components/enc/", "components/ae/", "datasets/pairs/", "organizations/acme/",
+    "families/sd-1/", "releases/", "tags/", "",
+]
+
+
+def test_hostile_names_run_nowhere(page, served: str) -> None:
+    """Every page type of a site whose names are markup: titles, tags, graphs and search show them as text."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in HOSTILE_PAGES:
+        page.goto(f"{served}/hostile/{path}")
+        assert page.evaluate("[...document.scripts].some(s => s.textContent.includes('alert('))") is False, path
+        for node in page.locator(".lineage-graph svg g.node").all()[:6]:
+            node.hover()
+    page.goto(f"{served}/hostile/releases/tuned/")
+    assert page.title().startswith("</title><script>alert(1)</script>")
+    assert heading(page).startswith("</title><script>alert(1)</script>")
+    assert page.locator(".md-tag", has_text="<img src=x onerror=alert(2)>").count() >= 1
+    page.locator(".md-search__input").click()
+    results = page.locator(".md-search-result__item")
+    for _ in range(3):
+        page.keyboard.type("onerror")
+        try:
+            results.first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.locator(".md-search__input").fill("")
+    results.first.wait_for(timeout=5_000)
+    assert HOSTILE_NAME.split(" <img")[0] in page.locator(".md-search-result__list").inner_text()
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert page.off_origin == []

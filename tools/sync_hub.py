@@ -19,6 +19,7 @@ from huggingface_hub.utils import set_client_factory  # noqa: E402
 
 from lineagekb import cli, drift, hub, sync, write  # noqa: E402
 from lineagekb.check import validate  # noqa: E402
+from lineagekb.escape import terminal  # noqa: E402
 from lineagekb.problems import DataError  # noqa: E402
 
 RELATIONS = ("finetune", "adapter", "merge", "quantized")
@@ -158,6 +159,7 @@ def arguments() -> Any:
     output = args.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the result as JSON")
     output.add_argument("--format", choices=("text", "github"), default="text", help="text report (default) or GitHub workflow annotations")
+    args.add_argument("--issue-body", type=cli.Path, metavar="FILE", help="also write the drift issue's body (GitHub Markdown) to FILE")
     args.add_argument("-v", "--verbose", action="store_true", help="also list values the Hub states that the records leave out")
     args.add_argument("--write", action="store_true", help="update the Hub-owned values in the record files (round-trip, atomic)")
     args.add_argument("--discover", action="store_true", help="also list unrecorded Hub models declaring one of the releases as base model")
@@ -208,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(drift.text(result, knowledge, options.verbose, discovered))
         print(f"({len(answers)} repo(s) asked in {elapsed:.1f} s)", file=sys.stderr)
+    if options.issue_body:
+        options.issue_body.write_text(drift.issue_body(result, knowledge), encoding="utf-8")
     if options.write:
         return write_back(knowledge, result) or result.exit_status()
     return result.exit_status()
@@ -231,7 +235,7 @@ def find_children(knowledge: Any, records: list[Any], client: hub.HubClient, ret
     bases = {repo: r.id for r in releases for repo in [r.hub.repo, *r.hub.mirrors]}
     found, failed = hub.discover(bases, RELATIONS, client, retry, options.concurrency, options.limit)
     for (repo, relation), error in sorted(failed.items()):
-        print(f"discover: base_model:{relation}:{repo}: {error.reason}", file=sys.stderr)
+        print(terminal(f"discover: base_model:{relation}:{repo}: {error.reason}"), file=sys.stderr)
     recorded = {repo.lower() for r in sync.hub_records(knowledge) for repo in [r.hub.repo, *r.hub.mirrors]}
     recorded |= {c.repo.lower() for r in sync.hub_records(knowledge) for c in r.checkpoints if c.repo}
     children: dict[str, drift.Discovered] = {}

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .escape import FORBIDDEN_IN_LINE, markdown_code, terminal, visible
 from .load import KnowledgeBase
 from .sync import Finding, SyncResult, Unchecked
 
@@ -35,7 +36,8 @@ def shown(value: Any) -> str:
 
 
 def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    """Rows as aligned columns; the first row is the header."""
+    """Rows as aligned columns; the first row is the header. Cells hold Hub and record text, shown terminal-safe."""
+    rows = [[terminal(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [(indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))).rstrip() for row in rows]
 
@@ -48,14 +50,14 @@ def text(result: SyncResult, knowledge: KnowledgeBase, verbose: bool = False, di
         unchecked = [u for u in result.unchecked if u.record == record_id]
         if not findings and not unchecked:
             continue
-        lines += ["", f"{record_id}  {knowledge.documents[record_id].path}"]
+        lines += ["", terminal(f"{record_id}  {knowledge.documents[record_id].path}")]
         if findings:
             rows = [["line", "kind", "field", "record [source]", "hub", "repo"]]
             for f in findings:
                 recorded = shown(f.record_value) + (f" [{f.source}]" if f.source and f.record_value is not None else "")
                 rows.append([str(f.line), f.kind if f.severity == "drift" else f"{f.kind} (info)", f.field, recorded, shown(f.hub_value), f.repo])
             lines += table(rows)
-        lines += [f"  unchecked  {u.repo}: {u.reason}" for u in unchecked]
+        lines += [terminal(f"  unchecked  {u.repo}: {u.reason}") for u in unchecked]
     if discovered is not None:
         lines += discovery(discovered)
     lines += ["", summary(result)]
@@ -103,8 +105,35 @@ def as_json(result: SyncResult, discovered: list[Discovered] | None = None) -> s
 
 
 def _escape(value: str, property: bool = False) -> str:
+    """A workflow command's data: percent-encoded as the runner decodes it, other control characters spelled out."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    value = FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), value)
     return value.replace(":", "%3A").replace(",", "%2C") if property else value
+
+
+ISSUE_MARKER = "<!-- hub-sync -->"
+
+
+def issue_body(result: SyncResult, knowledge: KnowledgeBase) -> str:
+    """The body of the drift issue the sync workflow keeps open, in GitHub Markdown. Every value from a record or the
+    Hub is inline code: nothing in it becomes markup, a link, an image or a mention."""
+    lines = [ISSUE_MARKER, summary(result), ""]
+    for f in result.findings:
+        label = "drift" if f.severity == "drift" else "info"
+        recorded = markdown_code(shown(f.record_value)) + (f" (source {markdown_code(f.source)})" if f.source and f.record_value is not None else "")
+        lines.append(
+            f"- **{label}** {markdown_code(f'{f.path}:{f.line}')} {markdown_code(f.field)}: the record says {recorded}; "
+            f"{markdown_code(f.repo)} on the Hub says {markdown_code(shown(f.hub_value))}"
+        )
+    for u in result.unchecked:
+        path = knowledge.documents[u.record].path
+        lines.append(f"- **unchecked** {markdown_code(path)}: {markdown_code(u.repo)} could not be checked: {markdown_code(u.reason)}")
+    lines += [
+        "",
+        "Check each value against the Hub and its source, then run `python tools/sync_hub.py --write` for the values the Hub owns,",
+        "or correct the record (with a source) in a pull request. This issue is updated by the weekly sync and closed when the records are in step.",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def github(result: SyncResult, knowledge: KnowledgeBase) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import model
+from .escape import FORBIDDEN, visible
 from .lineage import Histories, edges
 from .load import KnowledgeBase
 
@@ -226,6 +227,11 @@ def to_csv(knowledge: KnowledgeBase) -> str:
     return buffer.getvalue()
 
 
+def xml_text(text: str) -> str:
+    """XML character data: markup characters as entities, and characters XML 1.0 cannot hold spelled out."""
+    return escape(FORBIDDEN.sub(lambda match: visible(match.group()), text))
+
+
 GRAPHML_KEYS = ["name", "kind", "organization", "released", "prediction_type"]
 
 
@@ -246,7 +252,7 @@ def to_graphml(knowledge: KnowledgeBase) -> str:
             "released": fact(record.released),
             "prediction_type": plain(fact(record.prediction_type)) if isinstance(record, model.Release) else None,
         }
-        data = "".join(f'<data key="{key}">{escape(str(value))}</data>' for key, value in values.items() if value is not None)
+        data = "".join(f'<data key="{key}">{xml_text(str(value))}</data>' for key, value in values.items() if value is not None)
         lines.append(f'    <node id={quoteattr(record.id)}>{data}</node>')
     for edge in edges(knowledge):
         relation = f'<data key="relation">{edge.relation.value}</data>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -21,7 +22,36 @@ RELATION_STYLES: dict[model.Relation, str] = {
     model.Relation.adapter: 'style=dotted, penwidth=1.6',
     model.Relation.quantized: 'style=dashed, arrowhead=empty',
     model.Relation.successor: 'style=dotted, arrowhead=odot',
+    model.Relation.refines: 'style=dashed, color="#8b5cf6", arrowhead=vee',
+    model.Relation.decodes: 'style=solid, color="#8b5cf6", arrowhead=diamond',
 }
+RELATION_LOOKS: dict[model.Relation, str] = {
+    model.Relation.finetune: "solid arrow",
+    model.Relation.distill: "dashed arrow",
+    model.Relation.merge: "bold arrow",
+    model.Relation.adapter: "dotted arrow",
+    model.Relation.quantized: "dashed arrow with a hollow head",
+    model.Relation.successor: "dotted arrow ending in a circle",
+    model.Relation.refines: "dashed violet arrow",
+    model.Relation.decodes: "violet arrow ending in a diamond",
+}
+"""How each edge style reads in words, for the legend under every graph."""
+
+
+def legend() -> str:
+    """The key to every graph: each relation's edge style and meaning, node borders and summaries, as an HTML block
+    kept out of the search index (it is on every page and nobody searches for it)."""
+    rows = "".join(
+        f"<tr><td><code>{relation.value}</code></td><td>{RELATION_LOOKS[relation]}</td><td>{html.escape(relation.doc)}</td></tr>"
+        for relation in model.Relation
+    )
+    return (
+        '<details class="note" data-search-exclude><summary>How to read the graph</summary>'
+        f"<table><thead><tr><th>edge</th><th>looks like</th><th>meaning</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<p>Node border: blue = epsilon, amber = v-prediction, green = flow, grey = not stated. A dashed node has no public "
+        "weights. Click a node to open its page. Big graphs are summarised: \"+N more\" stands for childless releases, "
+        "a dashed \"N releases\" edge for a chain.</p></details>"
+    )
 PREDICTION_COLOURS: dict[str | None, str] = {
     model.PredictionType.epsilon.value: "#3b82f6",
     model.PredictionType.v_prediction.value: "#f59e0b",
@@ -62,14 +92,17 @@ def tooltip(record: model.Lineage) -> str:
 def node_line(record: model.Lineage, url: str, highlighted: bool) -> str:
     prediction = record.prediction_type.value.value if isinstance(record, model.Release) and record.prediction_type else None
     colour = PREDICTION_COLOURS[prediction]
+    api_only = isinstance(record, model.Release) and record.availability and record.availability.value is model.Availability.api_only
     attributes = [
-        f"label={label(record.name)}",
+        f"label={label(record.name + (' (API only, no public weights)' if api_only else ''))}",
         f"URL={quote(url)}",
         'target="_top"',
         f"tooltip={quote(tooltip(record))}",
         f"id={quote('node-' + record.id)}",
         f"color={quote(colour)}",
     ]
+    if api_only:
+        attributes.append('style="rounded,dashed,filled"')
     if highlighted:
         attributes.append('fillcolor="#fde68a"')
     return f"  {quote(record.id)} [{', '.join(attributes)}];"

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import model
 from .document import Document, Location, parse
+from .escape import FORBIDDEN, FORBIDDEN_IN_LINE, visible
 from .problems import Problem, field_path
 
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -28,6 +29,8 @@ class KnowledgeBase:
     root: Path
     records: dict[str, model.Record] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
+    slugs: dict[str, str] = field(default_factory=dict)
+    """Each record id's slug (`model.id_slug`) -> the id."""
     broken: set[str] = field(default_factory=set)
     """Ids of record files that exist but did not load (references to them are not reported again)."""
 
@@ -58,8 +61,17 @@ class KnowledgeBase:
 
 
 def record_files(root: Path) -> list[Path]:
-    """The record files under `root`, sorted."""
-    return sorted(path for path in root.rglob("*") if path.suffix in RECORD_SUFFIXES and path.is_file())
+    """The record files under `root`, sorted (symbolic links included, so that `load` can refuse them)."""
+    return sorted(path for path in root.rglob("*") if path.suffix in RECORD_SUFFIXES and (path.is_file() or path.is_symlink()))
+
+
+def outside_reason(path: Path, root: Path) -> str | None:
+    """Why a record file may not be read: a symbolic link, or a file that resolves outside the records' folder."""
+    if any(part.is_symlink() for part in (path, *path.parents) if part.is_relative_to(root) and part != root):
+        return "is a symbolic link (a record must be a regular file inside the folder of records; copy the file instead)"
+    if not path.resolve().is_relative_to(root.resolve()):
+        return "resolves outside the folder of records (move the file into it)"
+    return None
 
 
 def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
@@ -74,6 +86,11 @@ def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     cwd = Path.cwd()
     for path in paths[:MAX_FILES]:
         shown_as = shown_path(path, cwd)
+        refused = outside_reason(path, root)
+        if refused:
+            problems.append(Problem(shown_as, 1, "", f"not read: the file {refused}"))
+            knowledge.broken.add(path.stem)
+            continue
         try:
             raw = path.read_bytes()
         except OSError as error:
@@ -103,6 +120,12 @@ def add(knowledge: KnowledgeBase, shown_as: str, raw: bytes) -> list[Problem]:
         first = knowledge.documents[record.id].path
         message = f"duplicate id {record.id!r} (also {first}; ids must be unique)"
         return [*problems, Problem(document.path, document.line_of(("id",)), "id", message)]
+    slug = model.id_slug(record.id)
+    other = knowledge.slugs.get(slug)
+    if other is not None:
+        message = f"{record.id!r} is too close to {other!r} ({knowledge.documents[other].path}): both read as {slug!r} in a URL; choose another id"
+        return [*problems, Problem(document.path, document.line_of(("id",)), "id", message)]
+    knowledge.slugs[slug] = record.id
     knowledge.records[record.id] = record
     knowledge.documents[record.id] = document
     return problems
@@ -124,6 +147,9 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
         return None, None, problems
     stem_problems = _check_stem(path, shown_as)
     data = document.data
+    hidden = list(forbidden_characters(data))
+    if hidden:
+        return None, None, [Problem(shown_as, document.line_of(loc), field_path(loc), message) for loc, message in hidden]
     cls = model.KINDS.get(data.get("kind")) if isinstance(data.get("kind"), str) else None
     if cls is None:
         expected = ", ".join(model.KINDS)
@@ -138,11 +164,32 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
         return None, None, stem_problems + [
             Problem(shown_as, document.line_of(tuple(e["loc"])), field_path(tuple(e["loc"])), describe(e, cls)) for e in error.errors()
         ]
-    if record.id != path.stem and not stem_problems:
+    if record.id in model.RESERVED_IDS:
+        message = f"{record.id!r} is the name of a generated page (reserved: {', '.join(sorted(model.RESERVED_IDS))}); choose another id"
+        stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
+    elif record.id != path.stem and not stem_problems:
         message = f"{record.id!r} does not match the file name {path.name!r} (rename the file or fix the id)"
         stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
     document.data = None  # the record holds the values now; keeping both would double the memory of a big base
     return (None if stem_problems else record), document, stem_problems
+
+
+def forbidden_characters(data: Any) -> Iterable[tuple[Location, str]]:
+    """Where a key or a text value holds a control character or a bidirectional override, and which."""
+    stack: list[tuple[Location, Any]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found = FORBIDDEN_IN_LINE.search(key) if isinstance(key, str) else None
+                if found:
+                    yield loc, f"a field name holds the control character {visible(found.group())} (remove it)"
+                else:
+                    stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, index), item) for index, item in enumerate(value))
+        elif isinstance(value, str) and (found := FORBIDDEN.search(value)):
+            yield loc, f"the text holds the control character {visible(found.group())} (remove it; only newline and tab may appear in text)"
 
 
 def _check_stem(path: PurePath, shown_as: str) -> list[Problem]:
@@ -152,7 +199,7 @@ def _check_stem(path: PurePath, shown_as: str) -> list[Problem]:
 
 
 PATTERN_NAMES = {
-    model.ID_PATTERN: "an id of lower-case letters, digits, '.' and '-'",
+    model.ID_PATTERN: "an id of lower-case letters and digits, in words joined by single '.' or '-'",
     model.SOURCE_ID_PATTERN: "a source key of lower-case letters, digits and '-'",
     model.REPO_PATTERN: "a Hub repo id `owner/name`",
     model.DATE_PATTERN: "a date YYYY-MM-DD or YYYY-MM",

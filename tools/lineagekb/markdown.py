@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import model
+from .escape import FORBIDDEN, visible
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ESCAPES = str.maketrans(
@@ -26,8 +27,9 @@ def graph_placeholder(key: str) -> Markup:
 
 
 def escape_markdown(text: str) -> Markup:
-    """Text from a record, safe inside Markdown and the HTML it becomes."""
-    return Markup(text.translate(_ESCAPES))
+    """Text from a record, safe inside Markdown and the HTML it becomes; control characters are spelled out."""
+    escaped = text.translate(_ESCAPES)
+    return Markup(FORBIDDEN.sub(lambda match: visible(match.group()), escaped) if FORBIDDEN.search(escaped) else escaped)
 
 
 def safe_url(url: str) -> str:

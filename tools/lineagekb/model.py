@@ -13,7 +13,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
+ID_PATTERN = r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$"
 SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 DATE_PATTERN = r"^\d{4}-\d{2}(-\d{2})?$"
@@ -558,6 +558,15 @@ KINDS: dict[str, type[Record]] = {
     "dataset": Dataset,
     "organization": Organization,
 }
+
+
+RESERVED_IDS = frozenset({"index", "timeline", "tags", "families", "fields"})
+"""Names of the generated pages that sit next to record pages: a record with one of these ids would replace them."""
+
+
+def id_slug(record_id: str) -> str:
+    """The id as URLs and anchors tend to normalise it: two ids with the same slug are too easily confused."""
+    return re.sub(r"[.-]+", "-", record_id)
 
 
 def is_valid_id(text: str) -> bool:

@@ -10,8 +10,9 @@ from markupsafe import Markup
 
 from . import lineage, model
 from .check import references
+from .escape import html_text
 from .export import to_csv, to_graphml, to_json
-from .graph import SMALL_SITE, family_dot
+from .graph import SMALL_SITE, family_dot, legend
 from .load import KnowledgeBase
 from .markdown import code, environment, finalize, folder, graph_placeholder, link
 from .schema import field_reference, schema_text
@@ -65,7 +66,7 @@ def record_page(site: Site, record: model.Record, edit_url: str) -> str:
         values["family"] = link(model.Family(family).heading, f"../families/{family}.md") if family else None
     values.update(text_encoder_details=text_encoder_details, license_details=license_details, inference_details=inference_details)
     values["used_by"] = site.used_by.get(record.id, [])
-    return front_matter(tags(knowledge, record)) + site.env.get_template(f"{record.kind}.md.j2").render(values)
+    return front_matter(record.name, tags(knowledge, record)) + site.env.get_template(f"{record.kind}.md.j2").render(values)
 
 
 def text_encoder_details(encoder: model.TextEncoderUse) -> Markup:
@@ -125,11 +126,13 @@ def tags(knowledge: KnowledgeBase, record: model.Record) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def front_matter(page_tags: list[str]) -> str:
-    """YAML front matter with the page's tags (JSON strings are valid YAML and need no further escaping)."""
-    if not page_tags:
-        return ""
-    return "---\ntags:\n" + "".join(f"  - {json.dumps(tag)}\n" for tag in page_tags) + "---\n\n"
+def front_matter(title: str, page_tags: list[str]) -> str:
+    """YAML front matter with the page's title and tags. The theme inserts both into HTML as they are (its `<title>`,
+    tag chips, tags page and search results), so they are HTML-escaped here; JSON strings are valid YAML."""
+    lines = [f"title: {json.dumps(html_text(title))}\n"]
+    if page_tags:
+        lines += ["tags:\n", *(f"  - {json.dumps(html_text(tag))}\n" for tag in page_tags)]
+    return "---\n" + "".join(lines) + "---\n\n"
 
 
 HISTORY_HEAD, HISTORY_TAIL = 4, 8
@@ -160,6 +163,7 @@ class Site:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
         self.env = environment()
+        self.env.globals["legend"] = Markup(legend())
         self.graph = lineage.Graph(knowledge)
         self.histories = lineage.Histories(knowledge)
         self.used_by = used_by(knowledge)

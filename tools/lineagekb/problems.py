@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .escape import terminal
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -15,8 +17,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line, safe to print: file names, keys and values come from untrusted records."""
         where = f"{self.path}:{self.line}:"
-        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+        return terminal(f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}")
 
 
 class DataError(Exception):

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from . import model
 from .check import validate_files
 from .diff import Diff, EdgeChange, RecordRef, compare, edge_map
+from .escape import no_workflow_commands
 from .graph import PREDICTION_COLOURS, RELATION_STYLES, quote, render_svg
 from .load import KnowledgeBase
 from .markdown import environment as markdown_environment
@@ -250,7 +251,7 @@ def markdown(report: Report, svg_files: dict[str, str] | None = None) -> str:
     comment = template.render(values)
     if len(comment) > MAX_COMMENT:
         comment = template.render(values | {"with_dot": False})
-    return comment
+    return no_workflow_commands(comment)
 
 
 def edge_label(edge: EdgeChange) -> str:
