@@ -169,5 +169,6 @@ def test_hostile_names_run_nowhere(page, served: str) -> None:
     results.first.wait_for(timeout=5_000)
     assert HOSTILE_NAME.split(" <img")[0] in page.locator(".md-search-result__list").inner_text()
     assert dialogs == []
+    assert page.console_errors == []
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert page.off_origin == []
