@@ -18,6 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_hostile import HOSTILE_NAME, hostile_records
 
 from conftest import REPO
+from lineagekb import model
 from screenshots import CHROMIUM, CHROMIUM_ARGS, QuietHandler
 
 pytestmark = pytest.mark.browser
@@ -89,16 +90,35 @@ def heading(page) -> str:
     return page.locator("h1").inner_text().removesuffix("¶").strip()
 
 
-def test_home_graph_renders_and_opens_v1_5(page, served: str) -> None:
+def test_home_lists_the_families_and_their_graphs_open_releases(page, served: str) -> None:
     page.goto(served + "/")
+    cards = page.locator(".grid.cards li")
+    assert cards.count() == len(model.Family)
+    page.locator(".grid.cards a", has_text="Stable Diffusion 1.x").click()
+    page.wait_for_url("**/families/sd-1/")
     node = page.locator(".lineage-graph svg #node-sd-v1-5")
     assert node.is_visible()
-    assert page.locator(".lineage-graph svg g.node").count() >= 15
     node.locator("a").first.click()
     page.wait_for_url("**/releases/sd-v1-5/")
     assert heading(page) == "Stable Diffusion v1-5"
     assert page.console_errors == []
     assert page.off_origin == []
+
+
+def test_comparison_table_fits_and_filters_by_family(browser, served: str) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(served + "/releases/")
+    table = page.locator(".lineage-compare table")
+    assert page.evaluate("(() => { const t = document.querySelector('.lineage-compare table'); return t.scrollWidth <= t.clientWidth + 1 })()")
+    rows = table.locator("tbody tr")
+    total = rows.count()
+    page.locator(".lineage-compare select").select_option("FLUX.1")
+    visible = [row for row in rows.all() if row.is_visible()]
+    assert len(visible) == 3 < total
+    assert all("FLUX.1" in row.inner_text() for row in visible)
+    page.locator(".lineage-compare select").select_option("")
+    assert len([row for row in rows.all() if row.is_visible()]) == total
+    page.close()
 
 
 def test_search_for_v_prediction_finds_sd_2_0(page, served: str) -> None:

@@ -70,7 +70,7 @@ def test_every_release_has_its_page(site: Path) -> None:
 
 
 def test_graph_nodes_link_to_pages_that_exist(site: Path) -> None:
-    pages_with_graphs = [site / "index.html", site / "releases" / "index.html", site / "releases" / "sd-v2-1" / "index.html"]
+    pages_with_graphs = [site / "families" / "sdxl" / "index.html", site / "releases" / "index.html", site / "releases" / "sd-v2-1" / "index.html"]
     for page in pages_with_graphs:
         links = re.findall(r'<a xlink:href="([^"]+)"', page.read_text(encoding="utf-8"))
         assert links, page

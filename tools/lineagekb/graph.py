@@ -179,9 +179,9 @@ def graphs(knowledge: KnowledgeBase) -> dict[str, str]:
     lineage = Graph(knowledge)
     families = release_families(lineage)
     if len(knowledge.releases) <= SMALL_SITE:
-        found = {"home": family_dot(knowledge, "", lineage), "family": family_dot(knowledge, "../", lineage)}
+        found = {"family": family_dot(knowledge, "../", lineage)}
     else:
-        found = {"home": families_dot(knowledge, families, ""), "family": families_dot(knowledge, families, "../")}
+        found = {"family": families_dot(knowledge, families, "../")}
     for root, members in families.items():
         found[f"family-{root}"] = dot(lineage, set(members), "../../", root)
     for record in knowledge.of_kind(model.Lineage):

@@ -238,7 +238,8 @@ def describe(error: Any, cls: type[BaseModel]) -> str:
         allowed = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         close = difflib.get_close_matches(str(got), allowed, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        return f"{hint}expected one of {', '.join(allowed)} (got {shown})"
+        propose = "" if close else "; if none fits, propose a new value as CONTRIBUTING.md says under 'New vocabulary values'"
+        return f"{hint}expected one of {', '.join(allowed)} (got {shown}{propose})"
     if kind in BOUNDS:
         return f"expected a value {BOUNDS[kind]} {next(iter(error['ctx'].values()))} (got {shown})"
     if kind == "literal_error":

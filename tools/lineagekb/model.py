@@ -107,8 +107,8 @@ class Family(Vocabulary):
     sd_1 = "sd-1", "Stable Diffusion 1.x", "The 512-pixel UNet with the CLIP ViT-L/14 text encoder, and its variants."
     sd_2 = "sd-2", "Stable Diffusion 2.x", "The UNet with the OpenCLIP ViT-H/14 text encoder at 512 and 768 pixels, and its variants."
     sdxl = "sdxl", "Stable Diffusion XL", "The larger 1024-pixel UNet with two text encoders, its refiner and its variants."
-    sd_3 = "sd-3", "Stable Diffusion 3 and 3.5", "MMDiT rectified-flow transformers with three text encoders."
     stable_cascade = "stable-cascade", "Stable Cascade", "The three-stage Wuerstchen architecture."
+    sd_3 = "sd-3", "Stable Diffusion 3 and 3.5", "MMDiT rectified-flow transformers with three text encoders."
     flux_1 = "flux-1", "FLUX.1", "Black Forest Labs' rectified-flow transformers with CLIP and T5 text encoders."
 
 

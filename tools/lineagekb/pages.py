@@ -181,13 +181,14 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
         result[f"{folder(record)}/{record_id}.md"] = record_page(site, record, edit_url)
     families = site.families
     family_rows = [family_row(knowledge, family, members) for family, members in families.items()]
+    result["index.md"] = env.get_template("home.md.j2").render(families=[home_row(knowledge, row) for row in family_rows])
     for family, members in families.items():
         rows = [release_row(site, release) for m in members if isinstance(release := knowledge.records[m], model.Release)]
         result[f"families/{family}.md"] = env.get_template("family.md.j2").render(
             family=model.Family(family), rows=rows, graph=graph_placeholder(f"family-{family}"), c=context
         )
     small = len(knowledge.releases) <= SMALL_SITE
-    rows = [release_row(site, r) for r in knowledge.releases] if small else []
+    rows = [release_row(site, knowledge.records[m]) for members in families.values() for m in members] if small else []
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(
         rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context
     )
@@ -199,15 +200,39 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
 
 
 def family_row(knowledge: KnowledgeBase, family: str, members: list[str]) -> dict[str, Any]:
-    """One row of the family list: its name, size and the span of its release dates."""
-    dates = sorted(r.released.value for m in members if isinstance(r := knowledge.records[m], model.Lineage) and r.released)
+    """One row of the family list: its name, size, the span of its release dates, its denoisers and publishers."""
+    releases = [r for m in members if isinstance(r := knowledge.records[m], model.Release)]
+    dates = sorted(r.released.value for r in releases if r.released)
+    organizations = sorted({r.organization.value for r in releases})
     return {
+        "id": family,
         "family": link(model.Family(family).heading, f"../families/{family}.md"),
         "about": model.Family(family).doc,
+        "architectures": ", ".join(sorted({r.architecture.value.value for r in releases if r.architecture})),
+        "organizations": Markup(", ").join(
+            link(short_name(knowledge.records[o]), f"../organizations/{o}.md") if o in knowledge.records else finalize(o) for o in organizations
+        ),
         "releases": len(members),
         "first": dates[0] if dates else "",
         "last": dates[-1] if dates else "",
     }
+
+
+def home_row(knowledge: KnowledgeBase, row: dict[str, Any]) -> dict[str, Any]:
+    """A family row as the home page shows it: links from the site root rather than from a section."""
+    family = model.Family(row["id"])
+    organizations = sorted({r.organization.value for r in knowledge.releases if r.family is family})
+    return row | {
+        "family": link(family.heading, f"families/{family.value}.md"),
+        "organizations": Markup(", ").join(
+            link(short_name(knowledge.records[o]), f"organizations/{o}.md") if o in knowledge.records else finalize(o) for o in organizations
+        ),
+    }
+
+
+def short_name(record: model.Record) -> str:
+    """A record's name without its parenthesised qualifier, for narrow table cells: names are written "Head (detail)"."""
+    return record.name.partition(" (")[0]
 
 
 def relative_path(knowledge: KnowledgeBase, record_id: str) -> str:
@@ -223,14 +248,15 @@ def release_row(site: Site, release: model.Release) -> dict[str, Any]:
     steps = site.histories.steps_from_scratch(release.id)
     from_scratch = {True: "from scratch", False: "", None: "not stated"}[release.from_scratch]
     return {
-        "release": ctx.ref(release.id),
-        "organization": ctx.ref(release.organization.value),
+        "release": short_link(knowledge, release.id),
+        "family": release.family.heading,
+        "organization": short_link(knowledge, release.organization.value),
         "released": release.released.value if release.released else "",
-        "parents": Markup(", ").join(ctx.ref(p.id) for p in release.parents) or from_scratch,
-        "relations": ", ".join(p.relation.value for p in release.parents),
+        "parents": Markup("<br>").join(short_link(knowledge, p.id) + finalize(f" ({parent_relation(p)})") for p in release.parents) or from_scratch,
+        "architecture": release.architecture.value.value if release.architecture else "",
         "steps": f"{steps:,}" if steps is not None else "",
         "resolution": release.resolution.value if release.resolution else "",
-        "text_encoders": Markup(", ").join(ctx.ref(e.id) for e in release.text_encoders),
+        "text_encoders": Markup("<br>").join(short_link(knowledge, e.id) + (Markup(" (optional)") if e.optional else Markup("")) for e in release.text_encoders),
         "prediction": release.prediction_type.value.value if release.prediction_type else "",
         "punsafe": punsafe_history(site.histories.rows(release.id) or []),
         "license": license_text(release.license),
@@ -242,7 +268,18 @@ def license_text(license: model.License | None) -> str:
     if license is None:
         return ""
     shown = license.id or license.name
-    return f"{shown} ({license.commercial_use.value} commercially)" if license.commercial_use else shown
+    return f"{shown}; commercial use {license.commercial_use.value}" if license.commercial_use else shown
+
+
+def parent_relation(parent: model.Parent) -> str:
+    """A parent edge's relation, with the distillation method where there is one."""
+    return f"{parent.relation.value}, {parent.method.value}" if parent.method else parent.relation.value
+
+
+def short_link(knowledge: KnowledgeBase, record_id: str) -> Markup:
+    """A link to a record labelled with its short name, for narrow table cells."""
+    target = knowledge.records.get(record_id)
+    return link(short_name(target), f"../{folder(target)}/{record_id}.md") if target else finalize(record_id)
 
 
 def punsafe_history(history: list[lineage.StageRow]) -> str:
