@@ -188,7 +188,8 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
             family=model.Family(family), rows=rows, graph=graph_placeholder(f"family-{family}"), c=context
         )
     small = len(knowledge.releases) <= SMALL_SITE
-    rows = [release_row(site, knowledge.records[m]) for members in families.values() for m in members] if small else []
+    in_family_order = [release for members in families.values() for m in members if isinstance(release := knowledge.records[m], model.Release)]
+    rows = [release_row(site, release) for release in in_family_order] if small else []
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(
         rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context
     )
@@ -244,7 +245,6 @@ def relative_path(knowledge: KnowledgeBase, record_id: str) -> str:
 def release_row(site: Site, release: model.Release) -> dict[str, Any]:
     """One row of the comparison table: facts only, empty where no source states them."""
     knowledge = site.knowledge
-    ctx = PageContext(knowledge, release)
     steps = site.histories.steps_from_scratch(release.id)
     from_scratch = {True: "from scratch", False: "", None: "not stated"}[release.from_scratch]
     return {
