@@ -256,7 +256,9 @@ def release_row(site: Site, release: model.Release) -> dict[str, Any]:
         "architecture": release.architecture.value.value if release.architecture else "",
         "steps": f"{steps:,}" if steps is not None else "",
         "resolution": release.resolution.value if release.resolution else "",
-        "text_encoders": Markup("<br>").join(short_link(knowledge, e.id) + (Markup(" (optional)") if e.optional else Markup("")) for e in release.text_encoders),
+        "text_encoders": Markup("<br>").join(
+            short_link(knowledge, e.id) + (Markup(" (optional)") if e.optional else Markup("")) for e in release.text_encoders
+        ),
         "prediction": release.prediction_type.value.value if release.prediction_type else "",
         "punsafe": punsafe_history(site.histories.rows(release.id) or []),
         "license": license_text(release.license),
