@@ -59,6 +59,7 @@ def _config(record: model.Release, knowledge: Any) -> dict[str, Any]:
         if encoder.architecture:
             text_encoder["architectures"] = [encoder.architecture.value]
         configs["text_encoder/config.json"] = text_encoder
+        configs["model_index.json"]["text_encoder"] = ["transformers", "CLIPTextModel"]
     return configs
 
 

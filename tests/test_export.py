@@ -95,3 +95,15 @@ def test_graphml_is_valid_xml_with_typed_edges() -> None:
     edges = {(e.get("source"), e.get("target"), e.find("g:data", ns).text) for e in root.iterfind(".//g:edge", ns)}
     assert ("sd-v2-0", "sd-v2-1", "finetune") in edges
     assert ("kl-f8", "sd-vae-ft-ema", "finetune") in edges
+
+
+def test_record_and_stage_notes_reach_every_export(exported: dict) -> None:
+    from lineagekb.check import validate
+    from lineagekb.export import to_csv, to_graphml
+
+    inpainting = next(r for r in exported["releases"] if r["id"] == "sdxl-1-0-inpainting-0-1")
+    assert inpainting["note"] and "diffusers" in inpainting["note"]
+    assert any(stage["note"] for release in exported["releases"] for stage in release["training"])
+    knowledge, _ = validate(REPO / "lineage")
+    assert "Published by the Hugging Face diffusers team" in to_csv(knowledge)
+    assert "Published by the Hugging Face diffusers team" in to_graphml(knowledge)

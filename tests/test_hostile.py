@@ -73,7 +73,8 @@ def test_symlinked_records_are_refused_without_reading_them(tmp_path: Path) -> N
     (lineage / "linked").symlink_to(tmp_path, target_is_directory=True)
     result = run_tool("validate", "lineage", cwd=tmp_path)
     assert result.returncode == 1
-    assert "lineage/releases/secret.yaml:1: not read: the file is a symbolic link" in result.stderr
+    assert "lineage/releases/secret.yaml:1: not read: a symbolic link" in result.stderr
+    assert "lineage/linked:1: not read: a symbolic link" in result.stderr
     assert "SECRET-VALUE" not in result.stderr and "Traceback" not in result.stderr
 
 

@@ -93,3 +93,19 @@ def test_no_reference_off_the_site(site: Path) -> None:
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', text), page
+
+
+def test_notes_and_unstated_facts_on_release_pages() -> None:
+    from lineagekb.check import validate
+    from lineagekb.pages import pages
+
+    knowledge, _ = validate(REPO / "lineage")
+    generated = pages(knowledge)
+    depth = generated["releases/sd-v2-0-depth.md"]
+    assert "MiDaS" in depth and "unknown" not in depth.lower()
+    pro = generated["releases/flux-1-pro.md"]
+    assert "No public weights" in pro and "not stated ([add a source](../contribute.md" in pro
+    inpainting = generated["releases/sdxl-1-0-inpainting-0-1.md"]
+    assert "Published by the Hugging Face diffusers team" in inpainting
+    # a parent table after an unstated initialisation is a table, not raw text (a blank line before it)
+    assert "No source states how it was initialised.\n\n| parent | relation |" in generated["releases/flux-1-dev.md"]

@@ -15,7 +15,7 @@ from lineagekb import hub, sync
 from lineagekb.check import validate
 
 CASES = Path(__file__).resolve().parent / "cases" / "sync"
-ALL_REPOS = 33
+ALL_REPOS = 52
 
 
 def golden(name: str, output: dict[str, Any]) -> None:
@@ -44,15 +44,16 @@ def test_untouched_hub_is_in_sync_and_only_metadata_is_fetched() -> None:
     assert {f["kind"] for f in output["findings"]} <= {"revision", "file-changed", "prediction-type", "resolution"}
     downloads = [path for _, path in fake.requests if "/resolve/" in path]
     assert downloads and all(path.endswith(".json") for path in downloads)
-    assert all(path.startswith(("/api/models/", "/CompVis/", "/stable", "/sd2", "/stabilityai/")) for _, path in fake.requests)
+    owners = ("/api/models/", "/CompVis/", "/stable", "/sd2", "/stabilityai/", "/black-forest-labs/", "/diffusers/")
+    assert all(path.startswith(owners) for _, path in fake.requests)
 
 
 def test_report_is_quiet_when_all_is_well() -> None:
     result, _ = run_sync(None, *FAST)
     assert result.returncode == 0
     assert result.stdout == (
-        "20 record(s), 33 repo(s) checked; 67 value(s) the Hub states are not recorded "
-        "(61 filled in by --write; -v lists them); in sync.\n"
+        "38 record(s), 52 repo(s) checked; 144 value(s) the Hub states are not recorded "
+        "(134 filled in by --write; -v lists them); in sync.\n"
     )
 
 

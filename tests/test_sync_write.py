@@ -42,7 +42,7 @@ def test_write_changes_only_hub_owned_values(records: Path) -> None:
     before = snapshot(records / "lineage")
     result, _ = run_sync(scenario("drift"), "--write", *FAST, cwd=records)
     assert result.returncode == 1, result.stderr
-    assert "wrote 61 Hub-owned value(s) to 18 record file(s)" in result.stderr
+    assert "wrote 134 Hub-owned value(s) to 36 record file(s)" in result.stderr
     after = snapshot(records / "lineage")
     changed = sorted(str(path) for path in after if after[path] != before[path])
     assert "releases/sd-v1-5.yaml" in changed and all(path.endswith(".yaml") for path in changed)

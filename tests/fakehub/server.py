@@ -1,4 +1,5 @@
-"""A fake Hugging Face Hub on 127.0.0.1: recorded API answers for the family's repositories, faults and drift on demand.
+"""A fake Hugging Face Hub on 127.0.0.1: recorded API answers for the families' repositories (SD 1.x/2.x, SDXL, Turbo,
+SD 3/3.5, Stable Cascade, FLUX.1), faults and drift on demand.
 
 It answers the paths `huggingface_hub` uses: `GET /api/models/{repo}` (with `blobs=true` for LFS metadata),
 `GET /api/models?filter=base_model:<relation>:<repo>` (paginated through `Link`), and `HEAD`/`GET

@@ -231,8 +231,12 @@ def check_parents(knowledge: KnowledgeBase) -> list[Problem]:
 
 
 def check_availability(knowledge: KnowledgeBase) -> list[Problem]:
-    """A release without public weights has no repository and no files to download."""
+    """A release without public weights has no repository and no files to download; only a gated repo has access terms."""
     problems = []
+    for record in knowledge.of_kind(model.Lineage):
+        if record.hub and record.hub.access and record.hub.status is not model.HubStatus.gated:
+            message = f"`access` says what a gated repository requires, but the status is {record.hub.status.value} (set `status: gated` or remove `access`)"
+            problems.append(knowledge.problem(record.id, ("hub", "access"), message))
     for release in knowledge.releases:
         if release.availability is None or release.availability.value is not model.Availability.api_only:
             continue

@@ -184,7 +184,7 @@ def to_json(knowledge: KnowledgeBase) -> str:
 CSV_COLUMNS = [
     "id", "name", "family", "organization", "released", "task", "architecture", "parents", "from_scratch", "own_steps", "steps_from_scratch",
     "resolution", "text_encoders", "prediction_type", "autoencoder", "nsfw_filtering", "license", "hub_repo",
-    "hub_status", "mirrors",
+    "hub_status", "mirrors", "note",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -232,7 +232,7 @@ def xml_text(text: str) -> str:
     return escape(FORBIDDEN.sub(lambda match: visible(match.group()), text))
 
 
-GRAPHML_KEYS = ["name", "kind", "organization", "released", "prediction_type"]
+GRAPHML_KEYS = ["name", "kind", "organization", "released", "prediction_type", "note"]
 
 
 def to_graphml(knowledge: KnowledgeBase) -> str:
@@ -251,6 +251,7 @@ def to_graphml(knowledge: KnowledgeBase) -> str:
             "organization": record.organization.value,
             "released": fact(record.released),
             "prediction_type": plain(fact(record.prediction_type)) if isinstance(record, model.Release) else None,
+            "note": record.note,
         }
         data = "".join(f'<data key="{key}">{xml_text(str(value))}</data>' for key, value in values.items() if value is not None)
         lines.append(f'    <node id={quoteattr(record.id)}>{data}</node>')

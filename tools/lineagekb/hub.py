@@ -12,7 +12,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-CONFIG_FILES = ("scheduler/scheduler_config.json", "unet/config.json", "text_encoder/config.json")
+CONFIG_FILES = (
+    "scheduler/scheduler_config.json", "unet/config.json", "transformer/config.json",
+    "text_encoder/config.json", "text_encoder_2/config.json", "text_encoder_3/config.json", "model_index.json",
+)
+"""The small diffusers configs that reveal recorded facts, read in this order (the first that fails stops the reading)."""
 MAX_CONFIG_BYTES = 1_000_000
 
 T = TypeVar("T")

@@ -61,17 +61,9 @@ class KnowledgeBase:
 
 
 def record_files(root: Path) -> list[Path]:
-    """The record files under `root`, sorted (symbolic links included, so that `load` can refuse them)."""
-    return sorted(path for path in root.rglob("*") if path.suffix in RECORD_SUFFIXES and (path.is_file() or path.is_symlink()))
-
-
-def outside_reason(path: Path, root: Path) -> str | None:
-    """Why a record file may not be read: a symbolic link, or a file that resolves outside the records' folder."""
-    if any(part.is_symlink() for part in (path, *path.parents) if part.is_relative_to(root) and part != root):
-        return "is a symbolic link (a record must be a regular file inside the folder of records; copy the file instead)"
-    if not path.resolve().is_relative_to(root.resolve()):
-        return "resolves outside the folder of records (move the file into it)"
-    return None
+    """The record files under `root`, sorted, and every symbolic link there, so that `load` refuses it. The walk does
+    not enter linked folders, so every other file found lies inside `root`."""
+    return sorted(path for path in root.rglob("*") if path.is_symlink() or (path.suffix in RECORD_SUFFIXES and path.is_file()))
 
 
 def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
@@ -86,9 +78,9 @@ def load(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     cwd = Path.cwd()
     for path in paths[:MAX_FILES]:
         shown_as = shown_path(path, cwd)
-        refused = outside_reason(path, root)
-        if refused:
-            problems.append(Problem(shown_as, 1, "", f"not read: the file {refused}"))
+        if path.is_symlink():
+            message = "not read: a symbolic link (records must be regular files inside the folder of records; copy the file instead)"
+            problems.append(Problem(shown_as, 1, "", message))
             knowledge.broken.add(path.stem)
             continue
         try:
@@ -147,7 +139,7 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
         return None, None, problems
     stem_problems = _check_stem(path, shown_as)
     data = document.data
-    hidden = list(forbidden_characters(data))
+    hidden = list(forbidden_characters(data)) if may_hide_characters(document.text) else []
     if hidden:
         return None, None, [Problem(shown_as, document.line_of(loc), field_path(loc), message) for loc, message in hidden]
     cls = model.KINDS.get(data.get("kind")) if isinstance(data.get("kind"), str) else None
@@ -172,6 +164,15 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
         stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
     document.data = None  # the record holds the values now; keeping both would double the memory of a big base
     return (None if stem_problems else record), document, stem_problems
+
+
+_ESCAPES_OF_CONTROLS = re.compile(r"\\[0abtnvfreN_LPxuU]")
+
+
+def may_hide_characters(text: str) -> bool:
+    """Whether a file's values can hold a forbidden character: one written as it is, or a double-quoted escape that
+    makes one. Most records have neither, and skip the walk over their values."""
+    return FORBIDDEN.search(text) is not None or _ESCAPES_OF_CONTROLS.search(text) is not None
 
 
 def forbidden_characters(data: Any) -> Iterable[tuple[Location, str]]:

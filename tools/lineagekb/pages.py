@@ -114,6 +114,8 @@ def tags(knowledge: KnowledgeBase, record: model.Record) -> list[str]:
         found.append(organization.name if organization else record.organization.value)
     if isinstance(record, model.Release):
         found.append(record.task.value)
+        if record.availability and record.availability.value is model.Availability.api_only:
+            found.append("API only")
         if record.prediction_type:
             found.append(PREDICTION_TAGS[record.prediction_type.value])
         for encoder_id in [*(e.id for e in record.text_encoders), *([record.image_encoder.value] if record.image_encoder else [])]:

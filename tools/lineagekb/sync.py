@@ -14,9 +14,15 @@ from .problems import field_path
 
 KINDS = (
     "repo-missing", "repo-renamed", "status", "gated", "license", "base-model", "file-missing", "file-changed",
-    "prediction-type", "resolution", "text-encoder", "revision",
+    "prediction-type", "resolution", "text-encoder", "shift", "revision",
 )
 CLASS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENCODER_SLOTS = ("text_encoder", "text_encoder_2", "text_encoder_3")
+"""The folders of a diffusers pipeline's text encoders, in the order the pipeline feeds them."""
+FLOW_SCHEDULER = "FlowMatch"
+"""Schedulers whose class name starts with this sample a flow-matching (rectified-flow) model: prediction type `flow`."""
+PROJECTION = "WithProjection"
+"""`CLIPTextModelWithProjection` is `CLIPTextModel` with its projection head loaded: the same encoder."""
 Answers = dict[str, RepoFacts | HubError]
 
 
@@ -90,15 +96,18 @@ def hub_records(knowledge: KnowledgeBase, ids: list[str] | None = None) -> list[
 
 
 def jobs(records: list[model.Lineage]) -> dict[str, bool]:
-    """The repositories to ask about, and whether their configs are wanted (diffusers releases)."""
+    """The repositories to ask about, and whether their configs are wanted (a release's own repos, and the repos
+    holding a release's diffusers-format checkpoint, e.g. SD 3 Medium's separate `-diffusers` repository)."""
     wanted: dict[str, bool] = {}
     for record in records:
         assert record.hub is not None
+        release = isinstance(record, model.Release)
         for repo in [record.hub.repo, *record.hub.mirrors]:
-            wanted[repo] = wanted.get(repo, False) or isinstance(record, model.Release)
+            wanted[repo] = wanted.get(repo, False) or release
         for checkpoint in record.checkpoints:
             if checkpoint.repo:
-                wanted.setdefault(checkpoint.repo, False)
+                diffusers = release and checkpoint.format is model.CheckpointFormat.diffusers
+                wanted[checkpoint.repo] = wanted.get(checkpoint.repo, False) or diffusers
     return wanted
 
 
@@ -148,9 +157,23 @@ class _Comparison:
         if facts is not None:
             self.check_card(facts)
             self.check_revision(facts)
-            if isinstance(self.record, model.Release):
-                self.check_configs(facts, self.record)
+        if isinstance(self.record, model.Release):
+            pipeline = self.diffusers_repo(facts)
+            if pipeline is not None:
+                self.check_configs(pipeline, self.record)
         self.check_checkpoints(facts)
+
+    def diffusers_repo(self, own: RepoFacts | None) -> RepoFacts | None:
+        """The repo whose diffusers configs state the release's facts: its own when it is in the diffusers layout,
+        else the repo of its diffusers-format checkpoint (SD 3 Medium keeps those in a separate repository)."""
+        if own is not None and "model_index.json" in own.files:
+            return own
+        for checkpoint in self.record.checkpoints:
+            if checkpoint.repo and checkpoint.format is model.CheckpointFormat.diffusers:
+                answer = self.answers.get(checkpoint.repo)
+                if isinstance(answer, RepoFacts) and "model_index.json" in answer.files:
+                    return answer
+        return own
 
     def check_repo(self) -> RepoFacts | None:
         """The repository itself against the record's status; its facts when it answers."""
@@ -204,52 +227,100 @@ class _Comparison:
             self.add(facts.id, "revision", ("hub", "last_modified"), self.hub.last_modified, facts.last_modified, self.hub.source)
 
     def check_configs(self, facts: RepoFacts, release: model.Release) -> None:
-        """Facts the diffusers configs reveal: prediction type, native resolution, text encoder."""
+        """Facts the diffusers configs reveal: prediction type, scheduler shift, native resolution, text encoders."""
         if facts.configs_unread:
             self.result.unchecked.append(Unchecked(self.record.id, facts.id, f"configs not read: {facts.configs_unread}"))
         scheduler = facts.configs.get("scheduler/scheduler_config.json")
         if isinstance(scheduler, dict):
+            self.check_prediction_type(facts, release, scheduler)
+            self.check_shift(facts, release, scheduler)
+        self.check_resolution(facts, release)
+        self.check_text_encoders(facts, release)
+
+    def check_prediction_type(self, facts: RepoFacts, release: model.Release, scheduler: dict[str, Any]) -> None:
+        scheduler_class = scheduler.get("_class_name")
+        if isinstance(scheduler_class, str) and scheduler_class.startswith(FLOW_SCHEDULER):
+            predicted = str(model.PredictionType.flow)
+        else:
             # diffusers schedulers default to epsilon; early repos leave the key out
             predicted = scheduler.get("prediction_type", "epsilon")
-            recorded = release.prediction_type
-            if recorded is None or str(recorded.value) != predicted:
-                source = recorded.source if recorded else None
-                self.add(facts.id, "prediction-type", ("prediction_type", "value"), recorded and str(recorded.value), predicted, source)
-        self.check_resolution(facts, release)
-        self.check_text_encoder(facts, release)
+        recorded = release.prediction_type
+        if recorded is None or str(recorded.value) != predicted:
+            source = recorded.source if recorded else None
+            self.add(facts.id, "prediction-type", ("prediction_type", "value"), recorded and str(recorded.value), predicted, source)
+
+    def check_shift(self, facts: RepoFacts, release: model.Release, scheduler: dict[str, Any]) -> None:
+        """The flow-matching scheduler's timestep shift, where the record states one (FLUX.1 shifts by image size instead)."""
+        recorded = release.inference.shift if release.inference else None
+        shift = scheduler.get("shift")
+        if recorded is None or isinstance(shift, bool) or not isinstance(shift, int | float):
+            return
+        if float(shift) != float(recorded):
+            assert release.inference is not None
+            self.add(facts.id, "shift", ("inference", "shift"), recorded, shift, release.inference.source)
 
     def check_resolution(self, facts: RepoFacts, release: model.Release) -> None:
-        unet = facts.configs.get("unet/config.json")
+        """`sample_size` of the denoiser (the UNet, else the transformer of SD 3) times the autoencoder's factor."""
         autoencoder = self.knowledge.records.get(release.autoencoder.value) if release.autoencoder else None
         factor = autoencoder.downsampling_factor if isinstance(autoencoder, model.Component) else None
-        sample_size = unet.get("sample_size") if isinstance(unet, dict) else None
-        if not isinstance(sample_size, int) or factor is None:
+        for denoiser in ("unet", "transformer"):
+            config = facts.configs.get(f"{denoiser}/config.json")
+            if isinstance(config, dict):
+                break
+        sample_size = config.get("sample_size") if isinstance(config, dict) else None
+        if not isinstance(sample_size, int) or isinstance(sample_size, bool) or factor is None:
             return
         native = sample_size * factor.value
         recorded = release.resolution
         if recorded is None or recorded.value != native:
-            shown = f"{native} (unet sample_size {sample_size} x {factor.value})"
+            shown = f"{native} ({denoiser} sample_size {sample_size} x {factor.value})"
             self.add(facts.id, "resolution", ("resolution", "value"), recorded and recorded.value, shown, recorded.source if recorded else None)
 
-    def check_text_encoder(self, facts: RepoFacts, release: model.Release) -> None:
-        config = facts.configs.get("text_encoder/config.json")
-        if not isinstance(config, dict) or not release.text_encoders:
+    def encoder_slots(self, facts: RepoFacts) -> list[str] | None:
+        """The pipeline's text encoder folders, in order; None when it names its encoders otherwise (LDM's `bert`).
+
+        `model_index.json` says which slots the pipeline fills (SDXL's refiner has `text_encoder: [null, null]` and
+        only `text_encoder_2`); without it, the folders present in the repository."""
+        index = facts.configs.get("model_index.json")
+        if isinstance(index, dict):
+            if not any(slot in index for slot in ENCODER_SLOTS):
+                return None
+            return [slot for slot in ENCODER_SLOTS if isinstance(index.get(slot), list) and any(index[slot])]
+        present = [slot for slot in ENCODER_SLOTS if f"{slot}/config.json" in facts.files]
+        return present or None
+
+    def check_text_encoders(self, facts: RepoFacts, release: model.Release) -> None:
+        """Each text encoder the record lists against the pipeline's encoder in the same position."""
+        slots = self.encoder_slots(facts)
+        if slots is None:
             return
-        first = release.text_encoders[0]
-        encoder = self.knowledge.records.get(first.id)
-        if not isinstance(encoder, model.Component):
-            return
-        loc: Location = ("text_encoders", 0, "id")
-        hidden = config.get("hidden_size")
+        for index, use in enumerate(release.text_encoders):
+            loc: Location = ("text_encoders", index, "id")
+            if index >= len(slots):
+                has = ", ".join(slots) or "none"
+                self.add(facts.id, "text-encoder", loc, use.id, f"no text encoder #{index + 1} (the pipeline has: {has})", use.source)
+                continue
+            path = f"{slots[index]}/config.json"
+            if path not in facts.files:
+                self.add(facts.id, "text-encoder", loc, use.id, f"{path} missing", use.source)
+                continue
+            config = facts.configs.get(path)
+            encoder = self.knowledge.records.get(use.id)
+            if isinstance(config, dict) and isinstance(encoder, model.Component):
+                self.check_text_encoder(facts, encoder, use, loc, config)
+
+    def check_text_encoder(self, facts: RepoFacts, encoder: model.Component, use: model.TextEncoderUse, loc: Location, config: dict[str, Any]) -> None:
+        # CLIP configs call the width `hidden_size`, T5 configs `d_model`
+        hidden = config.get("hidden_size", config.get("d_model"))
         if encoder.hidden_size and isinstance(hidden, int) and hidden != encoder.hidden_size.value:
             recorded_size = f"{encoder.id} (hidden_size {encoder.hidden_size.value})"
-            self.add(facts.id, "text-encoder", loc, recorded_size, f"hidden_size {hidden}", first.source)
+            self.add(facts.id, "text-encoder", loc, recorded_size, f"hidden_size {hidden}", use.source)
         architectures = config.get("architectures")
         architecture = architectures[0] if isinstance(architectures, list) and architectures else None
         # only a recorded class name is comparable; a prose architecture such as "open_clip ViT-H-14" is not
         recorded = encoder.architecture.value if encoder.architecture and CLASS_NAME.match(encoder.architecture.value) else None
-        if recorded and isinstance(architecture, str) and architecture != recorded:
-            self.add(facts.id, "text-encoder", loc, f"{encoder.id} ({recorded})", architecture, first.source)
+        if recorded and isinstance(architecture, str) and architecture not in (recorded, recorded + PROJECTION):
+            self.add(facts.id, "text-encoder", loc, f"{encoder.id} ({recorded})", architecture, use.source)
 
     def check_checkpoints(self, own: RepoFacts | None) -> None:
         """Each checkpoint file is there, with the recorded size and hash."""
@@ -269,11 +340,13 @@ class _Comparison:
 
     def check_file(self, facts: RepoFacts, checkpoint: model.Checkpoint, loc: Location) -> None:
         name = checkpoint.file
-        if name.endswith("/"):
-            if not any(path.startswith(name) for path in facts.files):
+        entry = facts.files.get(name)
+        if name.endswith("/") or (entry is None and checkpoint.format is model.CheckpointFormat.diffusers):
+            # a folder: a diffusers-format checkpoint is one (Stable Cascade's `decoder`) with or without the slash
+            folder = name.rstrip("/") + "/"
+            if not any(path.startswith(folder) for path in facts.files):
                 self.add(facts.id, "file-missing", (*loc, "file"), name, None, checkpoint.source)
             return
-        entry = facts.files.get(name)
         if entry is None:
             self.add(facts.id, "file-missing", (*loc, "file"), name, None, checkpoint.source)
             return

@@ -1,0 +1,109 @@
+"""The Hub sync on the newer families (SDXL, Turbo, SD 3/3.5, Stable Cascade, FLUX.1): flow-matching schedulers and
+their shift, transformer sample sizes, up to three text encoders, gated repositories with and without a token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from test_sync import golden
+
+from fakehub.runner import FAST, run_sync
+from fakehub.server import scenario
+
+RECORDS = [
+    "flux-1-dev", "flux-1-schnell", "openclip-vit-bigg-14", "sd-3-5-large", "sd-3-5-large-turbo", "sd-3-5-medium", "sd-3-medium",
+    "sd-turbo", "sdxl-0-9-base", "sdxl-0-9-refiner", "sdxl-1-0-base", "sdxl-1-0-inpainting-0-1", "sdxl-1-0-refiner", "sdxl-turbo",
+    "sdxl-vae", "stable-cascade-stage-b", "stable-cascade-stage-c", "t5-v1-1-xxl",
+]
+"""The new records with a Hub repository (flux-1-pro is API-only; the SD 3 and FLUX autoencoders and Stage A have none)."""
+PIPELINES = {
+    "black-forest-labs/FLUX.1-dev", "black-forest-labs/FLUX.1-schnell", "diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
+    "stabilityai/sd-turbo", "stabilityai/sdxl-turbo", "stabilityai/stable-cascade", "stabilityai/stable-cascade-prior",
+    "stabilityai/stable-diffusion-3-medium-diffusers", "stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-large-turbo",
+    "stabilityai/stable-diffusion-3.5-medium", "stabilityai/stable-diffusion-xl-base-0.9", "stabilityai/stable-diffusion-xl-base-1.0",
+    "stabilityai/stable-diffusion-xl-refiner-0.9", "stabilityai/stable-diffusion-xl-refiner-1.0",
+}
+"""The repositories in the diffusers layout, whose configs are read."""
+REPOS = PIPELINES | {
+    "stabilityai/stable-diffusion-3-medium", "stabilityai/sdxl-vae", "laion/CLIP-ViT-bigG-14-laion2B-39B-b160k", "google/t5-v1_1-xxl",
+}
+GATED = ["sd-3-medium", "sd-3-5-large", "flux-1-dev"]
+GATED_PIPELINES = {"stabilityai/stable-diffusion-3-medium-diffusers", "stabilityai/stable-diffusion-3.5-large", "black-forest-labs/FLUX.1-dev"}
+
+
+def drift(output: dict[str, Any]) -> set[tuple[str, str, str, Any, Any]]:
+    return {(f["record"], f["kind"], f["field"], f["record_value"], f["hub_value"]) for f in output["findings"] if f["severity"] == "drift"}
+
+
+def configs_read(path: str) -> str:
+    """`owner/name/file` of a `/owner/name/resolve/<revision>/file` request."""
+    repo, rest = path.split("/resolve/", 1)
+    return f"{repo.lstrip('/')}/{rest.split('/', 1)[1]}"
+
+
+def test_untouched_hub_is_in_sync_for_every_new_repo() -> None:
+    result, fake = run_sync(None, "--json", *RECORDS, *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = json.loads(result.stdout)
+    assert drift(output) == set() and output["unchecked"] == []
+    assert set(output["checked"]) == REPOS
+    # what the records leave out is information only: revisions, sizes, the refiners' and SD 3.5 Medium's resolution
+    assert {f["kind"] for f in output["findings"]} == {"revision", "file-changed", "resolution", "prediction-type"}
+    read = {configs_read(path) for _, path in fake.requests if "/resolve/" in path}
+    assert {f"{repo}/model_index.json" for repo in PIPELINES} <= read
+    for repo in ("stabilityai/stable-diffusion-3-medium-diffusers", "stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-medium"):
+        assert {f"{repo}/text_encoder_3/config.json", f"{repo}/transformer/config.json", f"{repo}/scheduler/scheduler_config.json"} <= read
+    assert "black-forest-labs/FLUX.1-dev/text_encoder_2/config.json" in read
+    assert "stabilityai/stable-diffusion-xl-refiner-1.0/text_encoder_2/config.json" in read
+    # SD 3 Medium's own repository holds the original-layout files only: its configs come from the -diffusers one
+    assert not any(path.startswith("stabilityai/stable-diffusion-3-medium/") for path in read)
+
+
+def test_each_new_check_finds_injected_drift() -> None:
+    result, _ = run_sync(scenario("families"), "--json", *RECORDS, *FAST)
+    assert result.returncode == 1, result.stderr
+    output = json.loads(result.stdout)
+    golden("families", output)
+    assert drift(output) == {
+        # a flow-matching scheduler means prediction type `flow`, and another scheduler on a flow model is drift
+        ("sdxl-1-0-base", "prediction-type", "prediction_type.value", "epsilon", "flow"),
+        ("sd-3-medium", "prediction-type", "prediction_type.value", "flow", "v_prediction"),
+        ("sd-3-5-large", "shift", "inference.shift", 3.0, 1.0),
+        ("sd-3-5-large-turbo", "resolution", "resolution.value", 1024, "512 (transformer sample_size 64 x 8)"),
+        ("sd-3-5-medium", "text-encoder", "text_encoders[2].id", "t5-v1-1-xxl (hidden_size 4096)", "hidden_size 2048"),
+        # the refiner's pipeline has no first encoder: the record's only encoder is text_encoder_2
+        ("sdxl-1-0-refiner", "text-encoder", "text_encoders[0].id", "openclip-vit-bigg-14 (hidden_size 1280)", "hidden_size 1024"),
+        ("flux-1-schnell", "text-encoder", "text_encoders[1].id", "t5-v1-1-xxl", "text_encoder_2/config.json missing"),
+        ("flux-1-dev", "text-encoder", "text_encoders[1].id", "t5-v1-1-xxl", "no text encoder #2 (the pipeline has: text_encoder)"),
+        ("sdxl-turbo", "gated", "hub.status", "live", "gated"),
+        ("stable-cascade-stage-b", "file-missing", "checkpoints[5].file", "decoder_lite", None),
+    }
+    assert output["unchecked"] == []
+
+
+def test_gated_repos_without_a_token_are_unchecked_not_compared() -> None:
+    result, _ = run_sync(scenario("families"), "--json", *GATED, *FAST, token=None)
+    assert result.returncode == 3, result.stdout + result.stderr
+    output = json.loads(result.stdout)
+    assert {u["repo"] for u in output["unchecked"]} == GATED_PIPELINES
+    assert all("gated: HTTP 401" in u["reason"] and "HF_TOKEN" in u["reason"] for u in output["unchecked"])
+    # the model info is public: the gating itself is still compared, and agrees with the records
+    assert drift(output) == set()
+
+
+def test_gated_repos_with_a_token_are_checked_like_any_other() -> None:
+    result, _ = run_sync(scenario("families"), "--json", *GATED, *FAST)
+    assert result.returncode == 1, result.stderr
+    output = json.loads(result.stdout)
+    assert output["unchecked"] == [] and GATED_PIPELINES <= set(output["checked"])
+    assert {(f[0], f[1]) for f in drift(output)} == {("sd-3-medium", "prediction-type"), ("sd-3-5-large", "shift"), ("flux-1-dev", "text-encoder")}
+
+
+def test_a_record_that_says_live_while_the_hub_says_gated_is_drift() -> None:
+    result, _ = run_sync({"stabilityai/stable-diffusion-xl-base-1.0": {"gated": "manual"}}, "--format", "github", "sdxl-1-0-base", *FAST)
+    assert result.returncode == 1, result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith("::error")] == [
+        "::error file=lineage/releases/sdxl-1-0-base.yaml,line=21,title=hub sync%3A gated::hub.status: the record says live "
+        "(source: hub-tree); stabilityai/stable-diffusion-xl-base-1.0 on the Hub says gated"
+    ]
