@@ -1,4 +1,4 @@
-"""Take the README's screenshots of the built site (home and SD v1-5, light and dark) with Debian's Chromium."""
+"""Take the README's screenshots of the built site (home, SD v1-5 and the releases page, light and dark) with Debian's Chromium."""
 
 import functools
 import sys
@@ -13,7 +13,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SHOTS = [("home", "/"), ("sd-v1-5", "/releases/sd-v1-5/")]
+SHOTS = [("home", "/"), ("sd-v1-5", "/releases/sd-v1-5/"), ("releases", "/releases/")]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -25,7 +25,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> int:
     args = cli.parser(
-        "Serve a built site on 127.0.0.1 and save PNG screenshots of the home and SD v1-5 pages in both colour schemes.",
+        "Serve a built site on 127.0.0.1 and save PNG screenshots of the home, SD v1-5 and releases pages in both colour schemes.",
         "  make site && python tools/screenshots.py --site site --out docs/assets/screenshots",
     )
     args.add_argument("--site", type=Path, default=Path("site"), help="the built site (default: site)")
