@@ -145,6 +145,8 @@ def dataset(record: model.Dataset) -> dict[str, Any]:
         "subset_of": fact(record.subset_of),
         "size": fact(record.size),
         "filters": plain(fact(record.filters)),
+        "description": fact(record.description),
+        "note": record.note,
         "sources": sorted({source.url for source in record.sources.values()}),
     }
 
@@ -155,6 +157,7 @@ def organization(record: model.Organization) -> dict[str, Any]:
         "name": record.name,
         "url": fact(record.url),
         "hub_org": fact(record.hub_org),
+        "note": record.note,
         "sources": sorted({source.url for source in record.sources.values()}),
     }
 
