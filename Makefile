@@ -24,7 +24,7 @@ chromium:
 setup: $(STAMP) graphviz
 
 site: setup  ## build the site into site/ (strict: any warning fails)
-	$(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict
 
 serve: setup  ## build and serve the site on http://127.0.0.1:8000, rebuilding on edits
 	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -33,6 +33,7 @@ test: setup chromium  ## the whole test suite
 	$(BIN)/python tools/validate.py
 	$(BIN)/python tools/schema.py --check
 	$(BIN)/ruff check tools tests benchmarks
+	$(BIN)/ruff format --check tools tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -47,6 +48,7 @@ schema: setup
 
 lint: setup
 	$(BIN)/ruff check tools tests benchmarks
+	$(BIN)/ruff format --check tools tests benchmarks
 	$(BIN)/mypy
 
 demo-sync: setup  ## the Hub sync against a fake Hub on loopback with a little drift: no network needed

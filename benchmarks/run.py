@@ -127,7 +127,11 @@ def measure_rebuild(work: Path, edits: int = 3) -> Figure:
     env = {**ENV, "MODEL_LINEAGE_RECORDS": str(records)}
     server = subprocess.Popen(
         [PYTHON, "-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:0", "-f", str(REPO / "mkdocs.yml")],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines: list[tuple[float, str]] = []
     reader = threading.Thread(target=lambda: [lines.append((time.perf_counter(), line)) for line in server.stderr], daemon=True)

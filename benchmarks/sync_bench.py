@@ -69,15 +69,20 @@ def _answers(record: model.Lineage, knowledge: Any, repo_of: dict[str, str]) -> 
     contents = {path: json.dumps(config, indent=2).encode() for path, config in _config(record, knowledge).items()} if isinstance(record, model.Release) else {}
     siblings = [
         {"rfilename": c.file, "blobId": _sha(c.file), "size": c.size_bytes, "lfs": {"sha256": c.sha256, "size": c.size_bytes, "pointerSize": 135}}
-        for c in record.checkpoints if c.repo is None
+        for c in record.checkpoints
+        if c.repo is None
     ] + [{"rfilename": path, "blobId": _sha(content.decode()), "size": len(content)} for path, content in contents.items()]
     card: dict[str, Any] = {"license": record.license.id or "other"} if record.license else {}
     if record.parents:
         card["base_model"] = [repo_of[p.id] for p in record.parents if p.id in repo_of]
         card["base_model_relation"] = str(record.parents[0].relation)
     info = {
-        "sha": record.hub.revision or _sha(record.hub.repo), "private": False, "gated": False, "disabled": False,
-        "cardData": card, "siblings": sorted(siblings, key=lambda s: s["rfilename"]),
+        "sha": record.hub.revision or _sha(record.hub.repo),
+        "private": False,
+        "gated": False,
+        "disabled": False,
+        "cardData": card,
+        "siblings": sorted(siblings, key=lambda s: s["rfilename"]),
     }
     if record.hub.last_modified:
         info["lastModified"] = f"{record.hub.last_modified}T00:00:00.000Z"
@@ -111,7 +116,11 @@ def sync(records: Path, hub: Path, concurrency: int | None, ids: tuple[str, ...]
         env.update(HF_ENDPOINT=fake.url, HF_HUB_DISABLE_TELEMETRY="1", HF_HOME=home, NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
         result = subprocess.run(
             [sys.executable, str(REPO / "tools" / "sync_hub.py"), "--root", str(records), *options],
-            cwd=REPO, env=env, capture_output=True, text=True, check=False,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         requests = len(fake.requests)
     asked = ASKED.search(result.stderr)

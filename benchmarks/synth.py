@@ -20,9 +20,9 @@ CHAIN_SHARE = 0.3  # share of a family's releases that extend its deepest chain;
 def organization(index: int) -> str:
     return (
         f"{HEADER}kind: organization\nid: org-{index}\nname: Organisation {index}\n"
-        f"url: {{value: \"https://example.org/{index}\", source: hub}}\n"
+        f'url: {{value: "https://example.org/{index}", source: hub}}\n'
         f"hub_org: {{value: org-{index}, source: hub}}\n"
-        f"sources:\n  hub: {{url: \"https://huggingface.co/org-{index}\", title: Organisation {index} on the Hub, kind: hub}}\n"
+        f'sources:\n  hub: {{url: "https://huggingface.co/org-{index}", title: Organisation {index} on the Hub, kind: hub}}\n'
     )
 
 
@@ -34,7 +34,7 @@ def dataset(index: int) -> str:
         f"size: {{value: {1_000_000 * (index + 1)}, source: card}}\n"
         f"filters: {{value: {{punsafe: 0.1, aesthetic_score: 5.0}}, source: card}}\n"
         f"description: {{value: Image-text pairs number {index}., source: card}}\n"
-        f"sources:\n  card: {{url: \"https://example.org/data/{index}\", title: Dataset {index} card, kind: readme}}\n"
+        f'sources:\n  card: {{url: "https://example.org/data/{index}", title: Dataset {index} card, kind: readme}}\n'
     )
 
 
@@ -43,10 +43,10 @@ def component(index: int, role: str) -> str:
     return (
         f"{HEADER}kind: component\nid: {role}-{index}\nname: Component {role} {index}\nrole: {role}\n"
         f"organization: {{value: org-{index % ORGANIZATIONS}, source: card}}\n"
-        f"released: {{value: \"2021-01-01\", source: card}}\nlicense: {{id: mit, name: MIT License, source: card}}\n"
+        f'released: {{value: "2021-01-01", source: card}}\nlicense: {{id: mit, name: MIT License, source: card}}\n'
         f"hub: {{repo: org-{index % ORGANIZATIONS}/{role}-{index}, status: live, source: card}}\n"
         f"from_scratch: true\narchitecture: {{value: Model{index}, source: card}}\n{size}"
-        f"sources:\n  card: {{url: \"https://huggingface.co/org-{index % ORGANIZATIONS}/{role}-{index}\", title: Card, kind: model-card}}\n"
+        f'sources:\n  card: {{url: "https://huggingface.co/org-{index % ORGANIZATIONS}/{role}-{index}", title: Card, kind: model-card}}\n'
     )
 
 
@@ -54,34 +54,34 @@ def release(index: int, parent: int | None, family: str, day: int, rng: random.R
     org = index % ORGANIZATIONS
     date = (datetime.date(2022, 1, 1) + datetime.timedelta(days=day)).isoformat()
     lineage = (
-        "from_scratch: true\n" if parent is None else
-        f"from_scratch: false\nparents:\n  - id: rel-{parent}\n    relation: finetune\n    source: card\n"
-        f"    quote: \"Resumed from rel-{parent}\"\n"
+        "from_scratch: true\n"
+        if parent is None
+        else f'from_scratch: false\nparents:\n  - id: rel-{parent}\n    relation: finetune\n    source: card\n    quote: "Resumed from rel-{parent}"\n'
     )
     prediction = rng.choice(["epsilon", "v_prediction"])
     return (
         f"{HEADER}kind: release\nid: rel-{index}\nname: Release {index}\nfamily: {family}\ntask: text-to-image\n"
-        f"organization: {{value: org-{org}, source: card, quote: \"Published by Organisation {org}\"}}\n"
-        f"released: {{value: \"{date}\", source: card, quote: \"{date}\"}}\n"
+        f'organization: {{value: org-{org}, source: card, quote: "Published by Organisation {org}"}}\n'
+        f'released: {{value: "{date}", source: card, quote: "{date}"}}\n'
         f"license: {{id: creativeml-openrail-m, name: CreativeML Open RAIL-M, commercial_use: allowed, source: card}}\n"
-        f"papers:\n  - {{value: \"2112.10752\", source: card}}\n"
+        f'papers:\n  - {{value: "2112.10752", source: card}}\n'
         f"hub:\n  repo: org-{org}/release-{index}\n  status: live\n  mirrors: [mirror-{org}/release-{index}]\n"
-        f"  revision: \"{index:040x}\"\n  last_modified: \"{date}\"\n  source: card\n"
+        f'  revision: "{index:040x}"\n  last_modified: "{date}"\n  source: card\n'
         f"{lineage}"
         f"training:\n"
         f"  - steps: {rng.randrange(10_000, 600_000, 1000)}\n    resolution: 512\n    dataset: data-{index % DATASETS}\n"
         f"    text_conditioning_dropout: 0.1\n    filters: {{punsafe: 0.1, aesthetic_score: 5.0, watermark_probability: 0.5, min_image_size: 512}}\n"
-        f"    batch_size: 2048\n    source: card\n    quote: \"steps at resolution 512x512 with 10% dropping of the text-conditioning\"\n"
-        f"text_encoders:\n  - {{id: text-encoder-{index % ENCODERS}, layer: penultimate, max_tokens: 77, source: card, quote: \"a frozen text encoder\"}}\n"
+        f'    batch_size: 2048\n    source: card\n    quote: "steps at resolution 512x512 with 10% dropping of the text-conditioning"\n'
+        f'text_encoders:\n  - {{id: text-encoder-{index % ENCODERS}, layer: penultimate, max_tokens: 77, source: card, quote: "a frozen text encoder"}}\n'
         f"architecture: {{value: unet, source: card}}\n"
         f"prediction_type: {{value: {prediction}, source: card}}\n"
         f"autoencoder: {{value: autoencoder-{index % 2}, source: card}}\n"
         f"parameters:\n  - {{value: 860000000, counts: denoiser, source: card}}\nresolution: {{value: 512, source: card}}\n"
         f"nsfw_filtering: {{value: Trained on data filtered with punsafe 0.1., source: card}}\n"
         f"checkpoints:\n"
-        f"  - {{file: release-{index}-ema.safetensors, weights: ema, format: safetensors, size_bytes: 4265146304, sha256: \"{index:064x}\", source: card}}\n"
-        f"  - {{file: release-{index}-full.ckpt, weights: ema+non-ema, format: ckpt, size_bytes: 7703807346, sha256: \"{index + 1:064x}\", source: card}}\n"
-        f"sources:\n  card: {{url: \"https://huggingface.co/org-{org}/release-{index}\", title: Model card of release {index}, kind: model-card}}\n"
+        f'  - {{file: release-{index}-ema.safetensors, weights: ema, format: safetensors, size_bytes: 4265146304, sha256: "{index:064x}", source: card}}\n'
+        f'  - {{file: release-{index}-full.ckpt, weights: ema+non-ema, format: ckpt, size_bytes: 7703807346, sha256: "{index + 1:064x}", source: card}}\n'
+        f'sources:\n  card: {{url: "https://huggingface.co/org-{org}/release-{index}", title: Model card of release {index}, kind: model-card}}\n'
     )
 
 

@@ -19,7 +19,11 @@ def run_tool(name: str, *args: str, cwd: Path = REPO, timeout: float = 60) -> su
     """Run `python tools/<name>.py ARGS` as a user would, capturing its output."""
     return subprocess.run(
         [sys.executable, str(TOOLS / f"{name}.py"), *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

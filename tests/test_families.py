@@ -23,9 +23,14 @@ EDGES = {
     "flux-1-schnell": {("flux-1-pro", "distill", "latent-adversarial-diffusion-distillation")},
 }
 ARCHITECTURES = {
-    "sdxl-1-0-base": "unet", "sd-3-medium": "mmdit", "sd-3-5-large": "mmdit", "sd-3-5-medium": "mmdit-x",
-    "flux-1-dev": "flux-transformer", "flux-1-schnell": "flux-transformer",
-    "stable-cascade-stage-c": "cascade-prior", "stable-cascade-stage-b": "cascade-decoder",
+    "sdxl-1-0-base": "unet",
+    "sd-3-medium": "mmdit",
+    "sd-3-5-large": "mmdit",
+    "sd-3-5-medium": "mmdit-x",
+    "flux-1-dev": "flux-transformer",
+    "flux-1-schnell": "flux-transformer",
+    "stable-cascade-stage-c": "cascade-prior",
+    "stable-cascade-stage-b": "cascade-decoder",
 }
 
 

@@ -10,8 +10,20 @@ from lineagekb.check import validate
 from lineagekb.lineage import steps_from_scratch
 
 RELEASES = [
-    "ldm-text2im-large-256", "sd-v1-1", "sd-v1-2", "sd-v1-3", "sd-v1-4", "sd-v1-5", "sd-v1-5-inpainting",
-    "sd-v2-0-base", "sd-v2-0", "sd-v2-1-base", "sd-v2-1", "sd-v2-0-depth", "sd-v2-0-inpainting", "sd-x4-upscaler",
+    "ldm-text2im-large-256",
+    "sd-v1-1",
+    "sd-v1-2",
+    "sd-v1-3",
+    "sd-v1-4",
+    "sd-v1-5",
+    "sd-v1-5-inpainting",
+    "sd-v2-0-base",
+    "sd-v2-0",
+    "sd-v2-1-base",
+    "sd-v2-1",
+    "sd-v2-0-depth",
+    "sd-v2-0-inpainting",
+    "sd-x4-upscaler",
     "sd-v2-1-unclip",
 ]
 FINETUNES = [

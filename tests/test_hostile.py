@@ -84,7 +84,7 @@ def test_hostile_names_leave_every_export_parseable(tmp_path: Path) -> None:
     data = json.loads(export.to_json(knowledge))
     assert any(HOSTILE_NAME in item["name"] for item in data["releases"])
     graph = ElementTree.fromstring(export.to_graphml(knowledge).encode())
-    names = [node.text for node in graph.iter("{http://graphml.graphdrawing.org/xmlns}data") if node.get("key") == "name"]
+    names = [node.text for node in graph.iter("{http://graphml.graphdrawing.org/xmlns}data") if node.get("key") == "label"]
     assert any(HOSTILE_NAME in (name or "") for name in names)
     rows = list(csv.DictReader(io.StringIO(export.to_csv(knowledge))))
     assert rows and all(row["name"].startswith("</title>") for row in rows)
@@ -122,13 +122,17 @@ def test_review_of_a_hostile_change_is_log_safe(tmp_path: Path) -> None:
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base")
     tuned = repo / "lineage" / "releases" / "tuned.yaml"
-    tuned.write_text(tuned.read_text(encoding="utf-8").replace("name: Tuned model", "name: \"\\0::error::forged\\e[2J\""), encoding="utf-8")
+    tuned.write_text(tuned.read_text(encoding="utf-8").replace("name: Tuned model", 'name: "\\0::error::forged\\e[2J"'), encoding="utf-8")
     base = repo / "lineage" / "releases" / "base.yaml"
     hostile = json.dumps(HOSTILE_NAME + "\n::error::x")
     base.write_text(base.read_text(encoding="utf-8").replace("name: ", f"name: {hostile}\nx-name: ", 1), encoding="utf-8")
     result = subprocess.run(
         [str(Path(__file__).parents[1] / ".venv" / "bin" / "python"), str(Path(__file__).parents[1] / "tools" / "review_pr.py"), "--base", "main"],
-        cwd=repo, capture_output=True, text=True, timeout=120, check=False,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 1, result.stderr
     assert "lineage/releases/tuned.yaml:3: name: the text holds the control character \\x00" in result.stdout

@@ -56,7 +56,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=300, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
@@ -79,7 +84,7 @@ def test_graph_nodes_link_to_pages_that_exist(site: Path) -> None:
 
 
 def test_exports_are_published(site: Path) -> None:
-    for name in ["lineage.json", "lineage.csv", "lineage.dot", "lineage.graphml", "schema.json"]:
+    for name in ["lineage.json", "lineage.schema.json", "lineage.csv", "lineage-edges.csv", "lineage.dot", "lineage.graphml", "schema.json"]:
         assert (site / name).stat().st_size > 0
     assert 'href="../lineage.csv"' in (site / "data" / "index.html").read_text(encoding="utf-8")
 

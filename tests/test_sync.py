@@ -52,8 +52,7 @@ def test_report_is_quiet_when_all_is_well() -> None:
     result, _ = run_sync(None, *FAST)
     assert result.returncode == 0
     assert result.stdout == (
-        "38 record(s), 52 repo(s) checked; 144 value(s) the Hub states are not recorded "
-        "(134 filled in by --write; -v lists them); in sync.\n"
+        "38 record(s), 52 repo(s) checked; 144 value(s) the Hub states are not recorded (134 filled in by --write; -v lists them); in sync.\n"
     )
 
 
@@ -78,19 +77,31 @@ def test_every_drift_is_reported_with_its_kind() -> None:
     golden("drift", output)
     kinds = {f["kind"] for f in output["findings"] if f["severity"] == "drift"}
     assert kinds == {
-        "license", "base-model", "file-changed", "file-missing", "prediction-type", "resolution", "text-encoder", "revision", "gated", "repo-missing",
+        "license",
+        "base-model",
+        "file-changed",
+        "file-missing",
+        "prediction-type",
+        "resolution",
+        "text-encoder",
+        "revision",
+        "gated",
+        "repo-missing",
     }
     assert set(output) == {"checked", "findings", "unchecked"}
-    assert set(output["findings"][0]) == {"record", "repo", "kind", "field", "record_value", "hub_value", "severity"}
+    assert set(output["findings"][0]) == {"record", "repo", "kind", "field", "record_value", "hub_value", "detail", "severity", "path", "line", "source"}
 
 
-@pytest.mark.parametrize(("changes", "args", "status"), [
-    (None, ["sd-v1-5"], 0),
-    ("drift", ["--record", "sd-v1-2"], 1),
-    ("faults", ["--record", "clip-vit-l-14", "--record", "sd-v1-3"], 3),
-    (None, ["sd-v1-55"], 2),
-    (None, ["--concurrency", "0"], 2),
-])
+@pytest.mark.parametrize(
+    ("changes", "args", "status"),
+    [
+        (None, ["sd-v1-5"], 0),
+        ("drift", ["--record", "sd-v1-2"], 1),
+        ("faults", ["--record", "clip-vit-l-14", "--record", "sd-v1-3"], 3),
+        (None, ["sd-v1-55"], 2),
+        (None, ["--concurrency", "0"], 2),
+    ],
+)
 def test_exit_statuses(changes: str | None, args: list[str], status: int) -> None:
     result, _ = run_sync(scenario(changes) if changes else None, *args, *FAST)
     assert result.returncode == status, result.stderr
@@ -153,12 +164,22 @@ def test_discover_lists_unrecorded_children_most_downloaded_first() -> None:
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)["discovered"]
     assert [d["repo"] for d in found] == [
-        "fixture-user/sd15-portrait-finetune", "fixture-org/sd21-768-landscapes", "fixture-lab/sd15-anime-merge",
-        "fixture-user/sd15-watercolor-lora", "fixture-user/sd15-architecture", "fixture-user/sd15-tiny-distilled",
-        "fixture-lab/sd15-int8", "fixture-user/sd15-product-shots",
+        "fixture-user/sd15-portrait-finetune",
+        "fixture-org/sd21-768-landscapes",
+        "fixture-lab/sd15-anime-merge",
+        "fixture-user/sd15-watercolor-lora",
+        "fixture-user/sd15-architecture",
+        "fixture-user/sd15-tiny-distilled",
+        "fixture-lab/sd15-int8",
+        "fixture-user/sd15-product-shots",
     ]
-    assert found[0] == {"repo": "fixture-user/sd15-portrait-finetune", "base": "sd-v1-5", "base_repo": "stable-diffusion-v1-5/stable-diffusion-v1-5",
-                        "relation": "finetune", "downloads": 48211}
+    assert found[0] == {
+        "repo": "fixture-user/sd15-portrait-finetune",
+        "base": "sd-v1-5",
+        "base_repo": "stable-diffusion-v1-5/stable-diffusion-v1-5",
+        "relation": "finetune",
+        "downloads": 48211,
+    }
 
 
 class _Answers:

@@ -12,21 +12,49 @@ from fakehub.runner import FAST, run_sync
 from fakehub.server import scenario
 
 RECORDS = [
-    "flux-1-dev", "flux-1-schnell", "openclip-vit-bigg-14", "sd-3-5-large", "sd-3-5-large-turbo", "sd-3-5-medium", "sd-3-medium",
-    "sd-turbo", "sdxl-0-9-base", "sdxl-0-9-refiner", "sdxl-1-0-base", "sdxl-1-0-inpainting-0-1", "sdxl-1-0-refiner", "sdxl-turbo",
-    "sdxl-vae", "stable-cascade-stage-b", "stable-cascade-stage-c", "t5-v1-1-xxl",
+    "flux-1-dev",
+    "flux-1-schnell",
+    "openclip-vit-bigg-14",
+    "sd-3-5-large",
+    "sd-3-5-large-turbo",
+    "sd-3-5-medium",
+    "sd-3-medium",
+    "sd-turbo",
+    "sdxl-0-9-base",
+    "sdxl-0-9-refiner",
+    "sdxl-1-0-base",
+    "sdxl-1-0-inpainting-0-1",
+    "sdxl-1-0-refiner",
+    "sdxl-turbo",
+    "sdxl-vae",
+    "stable-cascade-stage-b",
+    "stable-cascade-stage-c",
+    "t5-v1-1-xxl",
 ]
 """The new records with a Hub repository (flux-1-pro is API-only; the SD 3 and FLUX autoencoders and Stage A have none)."""
 PIPELINES = {
-    "black-forest-labs/FLUX.1-dev", "black-forest-labs/FLUX.1-schnell", "diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
-    "stabilityai/sd-turbo", "stabilityai/sdxl-turbo", "stabilityai/stable-cascade", "stabilityai/stable-cascade-prior",
-    "stabilityai/stable-diffusion-3-medium-diffusers", "stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-large-turbo",
-    "stabilityai/stable-diffusion-3.5-medium", "stabilityai/stable-diffusion-xl-base-0.9", "stabilityai/stable-diffusion-xl-base-1.0",
-    "stabilityai/stable-diffusion-xl-refiner-0.9", "stabilityai/stable-diffusion-xl-refiner-1.0",
+    "black-forest-labs/FLUX.1-dev",
+    "black-forest-labs/FLUX.1-schnell",
+    "diffusers/stable-diffusion-xl-1.0-inpainting-0.1",
+    "stabilityai/sd-turbo",
+    "stabilityai/sdxl-turbo",
+    "stabilityai/stable-cascade",
+    "stabilityai/stable-cascade-prior",
+    "stabilityai/stable-diffusion-3-medium-diffusers",
+    "stabilityai/stable-diffusion-3.5-large",
+    "stabilityai/stable-diffusion-3.5-large-turbo",
+    "stabilityai/stable-diffusion-3.5-medium",
+    "stabilityai/stable-diffusion-xl-base-0.9",
+    "stabilityai/stable-diffusion-xl-base-1.0",
+    "stabilityai/stable-diffusion-xl-refiner-0.9",
+    "stabilityai/stable-diffusion-xl-refiner-1.0",
 }
 """The repositories in the diffusers layout, whose configs are read."""
 REPOS = PIPELINES | {
-    "stabilityai/stable-diffusion-3-medium", "stabilityai/sdxl-vae", "laion/CLIP-ViT-bigG-14-laion2B-39B-b160k", "google/t5-v1_1-xxl",
+    "stabilityai/stable-diffusion-3-medium",
+    "stabilityai/sdxl-vae",
+    "laion/CLIP-ViT-bigG-14-laion2B-39B-b160k",
+    "google/t5-v1_1-xxl",
 }
 GATED = ["sd-3-medium", "sd-3-5-large", "flux-1-dev"]
 GATED_PIPELINES = {"stabilityai/stable-diffusion-3-medium-diffusers", "stabilityai/stable-diffusion-3.5-large", "black-forest-labs/FLUX.1-dev"}
@@ -70,12 +98,12 @@ def test_each_new_check_finds_injected_drift() -> None:
         ("sdxl-1-0-base", "prediction-type", "prediction_type.value", "epsilon", "flow"),
         ("sd-3-medium", "prediction-type", "prediction_type.value", "flow", "v_prediction"),
         ("sd-3-5-large", "shift", "inference.shift", 3.0, 1.0),
-        ("sd-3-5-large-turbo", "resolution", "resolution.value", 1024, "512 (transformer sample_size 64 x 8)"),
-        ("sd-3-5-medium", "text-encoder", "text_encoders[2].id", "t5-v1-1-xxl (hidden_size 4096)", "hidden_size 2048"),
+        ("sd-3-5-large-turbo", "resolution", "resolution.value", 1024, 512),
+        ("sd-3-5-medium", "text-encoder", "text_encoders[2].id", 4096, 2048),
         # the refiner's pipeline has no first encoder: the record's only encoder is text_encoder_2
-        ("sdxl-1-0-refiner", "text-encoder", "text_encoders[0].id", "openclip-vit-bigg-14 (hidden_size 1280)", "hidden_size 1024"),
-        ("flux-1-schnell", "text-encoder", "text_encoders[1].id", "t5-v1-1-xxl", "text_encoder_2/config.json missing"),
-        ("flux-1-dev", "text-encoder", "text_encoders[1].id", "t5-v1-1-xxl", "no text encoder #2 (the pipeline has: text_encoder)"),
+        ("sdxl-1-0-refiner", "text-encoder", "text_encoders[0].id", 1280, 1024),
+        ("flux-1-schnell", "text-encoder", "text_encoders[1].id", "t5-v1-1-xxl", None),
+        ("flux-1-dev", "text-encoder", "text_encoders[1].id", "t5-v1-1-xxl", None),
         ("sdxl-turbo", "gated", "hub.status", "live", "gated"),
         ("stable-cascade-stage-b", "file-missing", "checkpoints[5].file", "decoder_lite", None),
     }
@@ -107,3 +135,15 @@ def test_a_record_that_says_live_while_the_hub_says_gated_is_drift() -> None:
         "::error file=lineage/releases/sdxl-1-0-base.yaml,line=21,title=hub sync%3A gated::hub.status: the record says live "
         "(source: hub-tree); stabilityai/stable-diffusion-xl-base-1.0 on the Hub says gated"
     ]
+
+
+def test_json_findings_carry_their_place_and_how_the_hub_value_was_found() -> None:
+    result, _ = run_sync(scenario("families"), "--json", *RECORDS, *FAST)
+    findings = {(f["record"], f["field"]): f for f in json.loads(result.stdout)["findings"]}
+    turbo = findings[("sd-3-5-large-turbo", "resolution.value")]
+    assert turbo["hub_value"] == 512 and turbo["detail"] == "transformer sample_size 64 x 8"
+    assert turbo["path"] == "lineage/releases/sd-3-5-large-turbo.yaml" and turbo["line"] > 1 and turbo["source"]
+    dev = findings[("flux-1-dev", "text_encoders[1].id")]
+    assert dev["hub_value"] is None and dev["detail"] == "no text encoder #2; the pipeline has: text_encoder"
+    text, _ = run_sync(scenario("families"), *RECORDS, *FAST)
+    assert "512 (transformer sample_size 64 x 8)" in text.stdout

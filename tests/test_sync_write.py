@@ -46,8 +46,11 @@ def test_write_changes_only_hub_owned_values(records: Path) -> None:
     after = snapshot(records / "lineage")
     changed = sorted(str(path) for path in after if after[path] != before[path])
     assert "releases/sd-v1-5.yaml" in changed and all(path.endswith(".yaml") for path in changed)
-    diff = list(difflib.unified_diff(before[Path("releases/sd-v1-5.yaml")].decode().splitlines(),
-                                     after[Path("releases/sd-v1-5.yaml")].decode().splitlines(), lineterm="", n=0))
+    diff = list(
+        difflib.unified_diff(
+            before[Path("releases/sd-v1-5.yaml")].decode().splitlines(), after[Path("releases/sd-v1-5.yaml")].decode().splitlines(), lineterm="", n=0
+        )
+    )
     assert diff[2:] == [
         "@@ -16,2 +16,2 @@",
         "-  revision: 1d0c4ebf6ff58a5caecab40fa1406526bca4b5b9",
@@ -107,7 +110,11 @@ def test_an_interrupted_run_changes_nothing(records: Path) -> None:
     with FakeHub(changes) as hub, tempfile.TemporaryDirectory() as home:
         process = subprocess.Popen(
             [sys.executable, str(REPO / "tools" / "sync_hub.py"), "--write", "--timeout", "5"],
-            cwd=records, env=environment(hub.url, home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=records,
+            env=environment(hub.url, home),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + 10
         while not any("clip-vit-large-patch14" in path for _, path in hub.requests) and time.monotonic() < deadline:

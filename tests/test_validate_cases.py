@@ -18,9 +18,7 @@ class _CaseDumper(yaml.SafeDumper):
     """Writes multi-line strings as literal blocks so regenerated cases stay readable."""
 
 
-_CaseDumper.add_representer(
-    str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
-)
+_CaseDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
 
 
 def build(case: dict, root: Path) -> None:

@@ -51,6 +51,7 @@ def on_files(files: Files, config) -> Files:
 
 def on_post_page(output: str, page, config) -> str:
     """Inline graphs after rendering: Markdown never parses the SVG, and it stays out of the search index."""
+
     def svg_of(key: str) -> str | None:
         compressed = _svgs.pop(key, None)
         return zlib.decompress(compressed).decode() if compressed else None

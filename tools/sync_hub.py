@@ -54,10 +54,7 @@ class HfClient:
             raise translate(error, self.timeout) from None
         card = info.card_data.to_dict() if info.card_data else {}
         base = card.get("base_model") or []
-        files = {
-            s.rfilename: hub.HubFile(s.lfs.size if s.lfs else s.size, s.lfs.sha256 if s.lfs else None)
-            for s in info.siblings or []
-        }
+        files = {s.rfilename: hub.HubFile(s.lfs.size if s.lfs else s.size, s.lfs.sha256 if s.lfs else None) for s in info.siblings or []}
         return hub.RepoFacts(
             id=info.id,
             sha=info.sha,
@@ -177,6 +174,7 @@ def _positive(kind: type) -> Any:
         if value <= 0:
             raise ValueError(text)
         return value
+
     parse.__name__ = f"positive {kind.__name__}"
     return parse
 

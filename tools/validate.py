@@ -16,9 +16,15 @@ def main(argv: list[str] | None = None) -> int:
     knowledge, problems = validate(options.root)
     if problems:
         return cli.report(problems)
-    counts = ", ".join(f"{len(records)} {name}" for name, records in (
-        ("releases", knowledge.releases), ("components", knowledge.components),
-        ("datasets", knowledge.datasets), ("organizations", knowledge.organizations)))
+    counts = ", ".join(
+        f"{len(records)} {name}"
+        for name, records in (
+            ("releases", knowledge.releases),
+            ("components", knowledge.components),
+            ("datasets", knowledge.datasets),
+            ("organizations", knowledge.organizations),
+        )
+    )
     print(f"{options.root}: {len(knowledge.records)} records valid ({counts})")
     return 0
 

@@ -36,6 +36,11 @@ def run_sync(
     with FakeHub(changes) as hub, tempfile.TemporaryDirectory() as home:
         result = subprocess.run(
             [sys.executable, str(REPO / "tools" / "sync_hub.py"), *args],
-            cwd=cwd, env=environment(hub.url, home, token, **env), capture_output=True, text=True, timeout=timeout, check=False,
+            cwd=cwd,
+            env=environment(hub.url, home, token, **env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     return result, hub

@@ -242,13 +242,27 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             found = [c for c in hub.children if wanted <= set(c["tags"])]
             found.sort(key=lambda c: (-c["downloads"], c["id"]))
             start = int(query.get("cursor", ["0"])[0])
-            page = found[start:start + PAGE_SIZE]
+            page = found[start : start + PAGE_SIZE]
             headers = {}
             if start + PAGE_SIZE < len(found):
                 rest = "&".join(f"filter={quote(f)}" for f in sorted(wanted))
                 headers["Link"] = f'<{hub.url}/api/models?{rest}&cursor={start + PAGE_SIZE}>; rel="next"'
-            self.send(200, [{"_id": c["id"], "id": c["id"], "downloads": c["downloads"], "likes": c.get("likes", 0), "tags": c["tags"],
-                             "createdAt": c.get("createdAt", "2024-01-01T00:00:00.000Z"), "private": False} for c in page], headers)
+            self.send(
+                200,
+                [
+                    {
+                        "_id": c["id"],
+                        "id": c["id"],
+                        "downloads": c["downloads"],
+                        "likes": c.get("likes", 0),
+                        "tags": c["tags"],
+                        "createdAt": c.get("createdAt", "2024-01-01T00:00:00.000Z"),
+                        "private": False,
+                    }
+                    for c in page
+                ],
+                headers,
+            )
 
     return Handler
 

@@ -109,7 +109,7 @@ def check_cycles(knowledge: KnowledgeBase) -> list[Problem]:
         state[node] = 1
         for index, parent in enumerate(parents.get(node, [])):
             if state.get(parent) == 1:
-                cycle = " -> ".join([*trail[trail.index(parent):], node, parent]) if parent in trail else f"{node} -> {parent}"
+                cycle = " -> ".join([*trail[trail.index(parent) :], node, parent]) if parent in trail else f"{node} -> {parent}"
                 problems.append(knowledge.problem(node, ("parents", index, "id"), f"cycle in the lineage: {cycle} (a record cannot descend from itself)"))
             elif parent in parents and parent not in state:
                 visit(parent, [*trail, node])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import model
 from .document import Location
+from .escape import FORBIDDEN_IN_LINE, visible
 from .lineage import edges
 from .load import KnowledgeBase
 from .problems import field_path
@@ -80,14 +82,92 @@ class UnsourcedChange:
 
 
 @dataclass(frozen=True)
-class SourceChange:
-    """A source added (old_url None), removed (new_url None) or pointed at another URL."""
+class Citation:
+    """Where a record names a source: the record and the key of the source in its `sources`."""
 
     record: str
     key: str
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """A source added (old_url None), removed (new_url None) or pointed at another URL, listed once with every
+    record and key that made the same change."""
+
     title: str
     old_url: str | None
     new_url: str | None
+    cited_by: list[Citation]
+
+
+@dataclass(frozen=True)
+class AddedFact:
+    """One value an added record states, with the source it cites (title and URL None when the key is undefined)."""
+
+    record: str
+    field: str
+    value: str
+    source: str
+    title: str | None
+    url: str | None
+    quote: str | None
+
+
+@dataclass(frozen=True)
+class ConflictClaim:
+    """What one source says in a conflict."""
+
+    source: str
+    says: str
+
+
+@dataclass(frozen=True)
+class AddedConflict:
+    """A `conflicts:` entry present at head and not at base: primary sources that disagree, and which one is followed."""
+
+    record: str
+    path: str
+    line: int
+    field: str
+    follows: str
+    claims: list[ConflictClaim]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class VocabularyChange:
+    """Values added to and removed from one vocabulary (an `enum` of the schema)."""
+
+    vocabulary: str
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass(frozen=True)
+class KindFieldsChange:
+    """Fields added to and removed from one kind of record in the schema."""
+
+    kind: str
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass
+class ModelChange:
+    """Whether the record model and the schema differ between the two revisions, and how the schema does."""
+
+    model_path: str
+    schema_path: str
+    model_changed: bool = False
+    schema_changed: bool = False
+    vocabularies: list[VocabularyChange] = field(default_factory=list)
+    fields: list[KindFieldsChange] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    """The sides ("base", "head") whose schema is there but is no JSON object, so was not compared."""
+
+    @property
+    def changed(self) -> bool:
+        return self.model_changed or self.schema_changed
 
 
 @dataclass
@@ -103,6 +183,9 @@ class Diff:
     ancestry: list[AncestryChange] = field(default_factory=list)
     unsourced: list[UnsourcedChange] = field(default_factory=list)
     sources: list[SourceChange] = field(default_factory=list)
+    facts: list[AddedFact] = field(default_factory=list)
+    """The sourced values of the added records."""
+    conflicts: list[AddedConflict] = field(default_factory=list)
     renames: dict[str, str] = field(default_factory=dict)
     """Old id -> new id of renamed records."""
 
@@ -121,6 +204,7 @@ def compare(base: KnowledgeBase, head: KnowledgeBase) -> Diff:
     diff.added = [ref(head, i) for i in sorted(set(head.records) - set(base.records) - set(renames.values()))]
     diff.removed = [ref(base, i) for i in sorted(set(base.records) - set(head.records) - set(renames) - unreadable)]
     pairs = [(i, i) for i in sorted(set(base.records) & set(head.records))] + sorted(renames.items())
+    changes: list[tuple[Citation, str, str | None, str | None]] = []
     for old_id, new_id in pairs:
         change = RecordChange(ref(head, new_id), old_id, field_changes(dump(base.records[old_id]), dump(head.records[new_id])))
         if old_id != new_id:
@@ -128,12 +212,16 @@ def compare(base: KnowledgeBase, head: KnowledgeBase) -> Diff:
         elif change.fields:
             diff.changed.append(change)
         diff.unsourced += unsourced_changes(base, head, old_id, new_id)
-        diff.sources += source_changes(base.records[old_id].sources, head.records[new_id].sources, new_id)
+        changes += source_changes(base.records[old_id].sources, head.records[new_id].sources, new_id)
+        diff.conflicts += conflict_additions(dump(base.records[old_id]), head, new_id)
     for added in diff.added:
-        diff.sources += source_changes({}, head.records[added.id].sources, added.id)
+        changes += source_changes({}, head.records[added.id].sources, added.id)
+        diff.facts += added_facts(head.records[added.id])
+        diff.conflicts += conflict_additions({}, head, added.id)
     for removed in diff.removed:
-        diff.sources += source_changes(base.records[removed.id].sources, {}, removed.id)
-    diff.sources.sort(key=lambda s: (s.record, s.key))
+        changes += source_changes(base.records[removed.id].sources, {}, removed.id)
+    diff.sources = grouped_sources(changes)
+    diff.conflicts.sort(key=lambda c: (c.record, c.line))
     diff.edges = [e for e in edge_changes(base, head, renames) if not unreadable & {e.parent, e.child}]
     diff.ancestry = ancestry_changes(base, head, renames, diff.edges)
     return diff
@@ -244,15 +332,173 @@ def unsourced_changes(base: KnowledgeBase, head: KnowledgeBase, old_id: str, new
     return found
 
 
-def source_changes(old: dict[str, model.Source], new: dict[str, model.Source], record_id: str) -> list[SourceChange]:
-    """Sources of one record added, removed or re-pointed."""
+def source_changes(old: dict[str, model.Source], new: dict[str, model.Source], record_id: str) -> list[tuple[Citation, str, str | None, str | None]]:
+    """Sources of one record added, removed or re-pointed: (where, title, old URL, new URL)."""
     found = []
     for key in sorted(set(old) | set(new)):
         old_url = old[key].url if key in old else None
         new_url = new[key].url if key in new else None
         if old_url != new_url:
-            found.append(SourceChange(record_id, key, (new.get(key) or old[key]).title, old_url, new_url))
+            found.append((Citation(record_id, key), (new.get(key) or old[key]).title, old_url, new_url))
     return found
+
+
+def grouped_sources(changes: list[tuple[Citation, str, str | None, str | None]]) -> list[SourceChange]:
+    """Each change of a source listed once, with every record and key that made it; the title of the first of them."""
+    groups: dict[tuple[str | None, str | None], list[tuple[Citation, str]]] = defaultdict(list)
+    for citation, title, old_url, new_url in sorted(changes, key=lambda change: (change[0].record, change[0].key)):
+        groups[(old_url, new_url)].append((citation, title))
+    return [SourceChange(cited[0][1], old_url, new_url, [citation for citation, _ in cited]) for (old_url, new_url), cited in groups.items()]
+
+
+def added_facts(record: model.Record) -> list[AddedFact]:
+    """Every sourced value of a record, a row per leaf, in the order the fields are declared."""
+    found = []
+    for loc, unit in sourced_units(dump(record)).items():
+        claim = claimed(unit)
+        stated = claim["value"] if set(claim) == {"value"} else claim
+        source = record.sources.get(unit["source"])
+        quote = unit.get("quote") if isinstance(unit.get("quote"), str) else None
+        for where, _, value in leaf_changes(None, stated, loc):
+            if value is not None:
+                title, url = (source.title, source.url) if source else (None, None)
+                found.append(AddedFact(record.id, field_path(where), value, unit["source"], title, url, quote))
+    return found
+
+
+def conflict_key(entry: Any) -> Any:
+    """What identifies a conflict: its field, the claims and the source followed (not the project's note)."""
+    return repr({key: value for key, value in entry.items() if key != "note"}) if isinstance(entry, dict) else repr(entry)
+
+
+def conflict_additions(old: dict[str, Any], head: KnowledgeBase, record_id: str) -> list[AddedConflict]:
+    """`conflicts:` entries of a record at head that its dump at base (`old`, empty for an added record) lacks."""
+    before = {conflict_key(entry) for entry in old.get("conflicts") or []}
+    found = []
+    for index, entry in enumerate(dump(head.records[record_id]).get("conflicts") or []):
+        if conflict_key(entry) in before:
+            continue
+        where = head.problem(record_id, ("conflicts", index), "")
+        claims = [ConflictClaim(claim["source"], claim["says"]) for claim in entry["claims"]]
+        found.append(AddedConflict(record_id, where.path, where.line, entry["field"], entry["follows"], claims, entry.get("note")))
+    return found
+
+
+def vocabularies(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """The values of every `enum` in a JSON schema, by the name of the definition (and property) holding it, as `plain` text."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any, name: str) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("enum"), list) and name:
+                found.setdefault(name, []).extend(plain(value) for value in node["enum"])
+            for key, item in node.items():
+                if key == "$defs" and isinstance(item, dict):
+                    for def_name, definition in item.items():
+                        walk(definition, plain(def_name))
+                elif key == "properties" and isinstance(item, dict):
+                    for prop, definition in item.items():
+                        walk(definition, f"{name}.{plain(prop)}" if name else plain(prop))
+                elif key != "enum":
+                    walk(item, name)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, name)
+
+    walk(schema, "")
+    return found
+
+
+def kind_fields(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """The fields of each kind of record, by kind: the properties of the definition the schema applies to that kind."""
+    definitions = schema.get("$defs")
+    found: dict[str, list[str]] = {}
+    for kind, target in kind_definitions(schema).items():
+        definition = definitions.get(target.rsplit("/", 1)[-1]) if isinstance(definitions, dict) else None
+        properties = definition.get("properties") if isinstance(definition, dict) else None
+        found[plain(kind)] = [plain(name) for name in properties] if isinstance(properties, dict) else []
+    return found
+
+
+def kind_definitions(schema: dict[str, Any]) -> dict[str, str]:
+    """Kind of record -> `$ref` of its definition, from a discriminator mapping, `if: {kind: const} then: $ref`
+    entries, or `$ref` entries whose definition fixes `kind` (in `allOf`, `oneOf` or `anyOf`)."""
+    found: dict[str, str] = {}
+    discriminator = schema.get("discriminator")
+    mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+    if isinstance(mapping, dict):
+        found.update({str(kind): target for kind, target in mapping.items() if isinstance(target, str)})
+    defined = schema.get("$defs")
+    definitions = defined if isinstance(defined, dict) else {}
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        entries = schema.get(combinator)
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            then = entry.get("then")
+            target = then.get("$ref") if isinstance(then, dict) else entry.get("$ref")
+            if not isinstance(target, str):
+                continue
+            kind = fixed_kind(entry.get("if")) if isinstance(then, dict) else fixed_kind(definitions.get(target.rsplit("/", 1)[-1]))
+            if kind is not None:
+                found.setdefault(kind, target)
+    return found
+
+
+def fixed_kind(node: Any) -> str | None:
+    """The `kind` a schema node fixes with `properties: {kind: {const: ...}}`, if any."""
+    properties = node.get("properties") if isinstance(node, dict) else None
+    kind = properties.get("kind") if isinstance(properties, dict) else None
+    const = kind.get("const") if isinstance(kind, dict) else None
+    return const if isinstance(const, str) else None
+
+
+def plain(value: Any) -> str:
+    """A name or value read from a schema file, which nothing validates: one line, control characters spelled out."""
+    return FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), str(value))
+
+
+def parsed_schema(content: bytes | None) -> dict[str, Any] | None:
+    """A schema file as a JSON object; {} when there is none; None when it is there but is no JSON object."""
+    if content is None:
+        return {}
+    try:
+        schema = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return schema if isinstance(schema, dict) else None
+
+
+def added_removed(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
+    """Values of `new` not in `old`, and of `old` not in `new`, each in its own order."""
+    return [v for v in dict.fromkeys(new) if v not in old], [v for v in dict.fromkeys(old) if v not in new]
+
+
+def model_change(paths: tuple[str, str], model_files: tuple[bytes | None, bytes | None], schema_files: tuple[bytes | None, bytes | None]) -> ModelChange:
+    """How the record model (compared as bytes) and the schema (its vocabularies and the fields of each kind of
+    record) differ from base to head; each pair is (base, head), None where the file is not there."""
+    change = ModelChange(paths[0], paths[1], model_changed=model_files[0] != model_files[1], schema_changed=schema_files[0] != schema_files[1])
+    if not change.schema_changed:
+        return change
+    old, new = parsed_schema(schema_files[0]), parsed_schema(schema_files[1])
+    change.unreadable = [side for side, schema in (("base", old), ("head", new)) if schema is None]
+    if old is None or new is None:
+        return change
+    try:
+        old_vocabularies, new_vocabularies = vocabularies(old), vocabularies(new)
+        old_kinds, new_kinds = kind_fields(old), kind_fields(new)
+    except RecursionError:
+        change.unreadable = ["base", "head"]
+        return change
+    for name in sorted(set(old_vocabularies) | set(new_vocabularies)):
+        added, removed = added_removed(old_vocabularies.get(name, []), new_vocabularies.get(name, []))
+        if added or removed:
+            change.vocabularies.append(VocabularyChange(name, added, removed))
+    for kind in sorted(set(old_kinds) | set(new_kinds)):
+        added, removed = added_removed(old_kinds.get(kind, []), new_kinds.get(kind, []))
+        if added or removed:
+            change.fields.append(KindFieldsChange(kind, added, removed))
+    return change
 
 
 def edge_map(knowledge: KnowledgeBase, renames: dict[str, str]) -> dict[tuple[str, str], str]:

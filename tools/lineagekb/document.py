@@ -18,27 +18,98 @@ Location = tuple[str | int, ...]
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
+_AMBIGUOUS = "tag:lineagekb,2026:ambiguous-number"
+"""The tag given to plain scalars that YAML readers read differently (see `_AMBIGUOUS_NUMBER`); never constructed."""
 _PLAIN_TAGS = {
     _STR,
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
+    _INT,
+    _FLOAT,
     _BOOL,
     "tag:yaml.org,2002:null",
 }
 
+# YAML 1.2 core schema, as yaml-language-server (the `yaml` package) and check-jsonschema (ruamel.yaml) read it:
+# `010` is 10, `0o10` 8, `1e3` 1000.0; `1:30`, `yes`, `on` and dates are text. PyYAML alone would read YAML 1.1.
+_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_CORE_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_CORE_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_AMBIGUOUS_NUMBER = re.compile(
+    r"""^(?:
+    (?=[^_]*_)[-+]?(?:0b[0-1_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9_]+(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?)
+    |[-+]?0b[0-1]+
+    |[-+]0o[0-7]+|[-+]0x[0-9a-fA-F]+
+    |[-+]?\.[0-9]+[eE][0-9]+
+    )$""",
+    re.X,
+)
+"""Plain scalars on which YAML readers disagree: underscores in numbers (`595_000` is 595000 to PyYAML and ruamel.yaml,
+text to the editor), binary `0b101`, signed hex or octal `-0x1F`, and `.5e3` (500.0 to the editor, text to the others).
+Only plain scalars starting with a digit, a sign or a dot can match: the check costs one regex on those alone."""
+_NUMBER_START = list("-+0123456789.")
+
+
+def _core_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """PyYAML's safe resolvers with its YAML 1.1 booleans, numbers and timestamps replaced by YAML 1.2 core ones."""
+    replaced = (_BOOL, _INT, _FLOAT, _TIMESTAMP)
+    resolvers = {first: [(tag, regexp) for tag, regexp in found if tag not in replaced] for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first in _NUMBER_START:
+        resolvers.setdefault(first, []).append((_AMBIGUOUS, _AMBIGUOUS_NUMBER))
+    for tag, regexp, firsts in ((_BOOL, _CORE_BOOL, "tTfF"), (_INT, _CORE_INT, "-+0123456789"), (_FLOAT, _CORE_FLOAT, "-+0123456789.")):
+        for first in firsts:
+            resolvers.setdefault(first, []).append((tag, regexp))
+    return resolvers
+
+
+def _core_int(text: str) -> int:
+    """A YAML 1.2 core integer: decimal (a leading zero is still decimal), `0o` octal or `0x` hexadecimal."""
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)
+
+
+def _construct_int(constructor: Any, node: yaml.ScalarNode) -> int:
+    return _core_int(node.value)
+
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loading with YAML 1.2 scalars: dates stay text and only true/false are booleans (not yes/no/on/off)."""
+    """Safe loading with YAML 1.2 core scalars: dates stay text, only true/false are booleans (not yes/no/on/off),
+    `010` is 10 and `1:30` is text; the scalars readers disagree on get the `_AMBIGUOUS` tag, to be refused."""
 
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _TIMESTAMP)]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    yaml_implicit_resolvers = _core_resolvers()
 
 
-_Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_constructor(_INT, _construct_int)
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """The careful walk's scalar construction, with the same YAML 1.2 integers as `_Loader`."""
+
+
+_Constructor.add_constructor(_INT, _construct_int)
+
+
+def plain_number(text: str) -> str | None:
+    """What to write instead of an ambiguous number, e.g. `595000` for `595_000`; None when it is not a number."""
+    digits = text.replace("_", "")
+    sign, body = ("-" if digits.startswith("-") else ""), digits.lstrip("+-")
+    try:
+        if body.startswith(("0b", "0o", "0x")):
+            return f"{sign}{int(body[2:], {'b': 2, 'o': 8, 'x': 16}[body[1]])}"
+        if ":" in body:
+            return None
+        if _CORE_INT.match(body):
+            return f"{sign}{int(body)}"
+        return f"{sign}{float(body)!r}"
+    except (ValueError, KeyError):
+        return None
+
+
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
@@ -119,6 +190,7 @@ class _Refused(Exception):
 
 def parse(raw: bytes, shown_as: str) -> tuple[Document | None, list[Problem]]:
     """Parse YAML bytes into a Document, or report why not."""
+
     def refuse(line: int, message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(shown_as, line, "", message)]
 
@@ -183,7 +255,7 @@ class _Walker:
         self.lines = lines
         self.seen: set[int] = set()
         self.count = 0
-        self.constructor = yaml.constructor.SafeConstructor()
+        self.constructor = _Constructor()
 
     def value(self, node: yaml.Node, loc: Location) -> Any:
         """The plain value of `node`; the lines of mapping keys and list items are recorded by their parents."""
@@ -229,6 +301,12 @@ class _Walker:
 
     def scalar(self, node: yaml.Node, loc: Location) -> Any:
         if node.tag == _STR:
+            return node.value
+        if node.tag == _AMBIGUOUS:
+            number = plain_number(node.value)
+            instead = f"write {number}, or quote it if it is text" if number else "quote it if it is text, or write the number without underscores"
+            message = f"{node.value} is read as a number by some YAML readers and as text by others: {instead}"
+            self.problems.append(Problem(self.document.path, node.start_mark.line + 1, field_path(loc), message))
             return node.value
         if node.tag not in _PLAIN_TAGS:
             raise _Refused(node.start_mark.line + 1, loc, f"tag {_short(node.tag)!r} is not supported (write a plain value)")

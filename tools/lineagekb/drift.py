@@ -26,6 +26,13 @@ class Discovered:
         return {"repo": self.repo, "base": self.base, "base_repo": self.base_repo, "relation": self.relation, "downloads": self.downloads}
 
 
+def hub_shown(finding: Finding) -> str:
+    """The Hub's value with how it was found, e.g. `768 (unet sample_size 96 x 8)`."""
+    if finding.detail is None:
+        return shown(finding.hub_value)
+    return finding.detail if finding.hub_value is None else f"{shown(finding.hub_value)} ({finding.detail})"
+
+
 def shown(value: Any) -> str:
     """A record or Hub value as one line of text."""
     if value is None:
@@ -55,7 +62,7 @@ def text(result: SyncResult, knowledge: KnowledgeBase, verbose: bool = False, di
             rows = [["line", "kind", "field", "record [source]", "hub", "repo"]]
             for f in findings:
                 recorded = shown(f.record_value) + (f" [{f.source}]" if f.source and f.record_value is not None else "")
-                rows.append([str(f.line), f.kind if f.severity == "drift" else f"{f.kind} (info)", f.field, recorded, shown(f.hub_value), f.repo])
+                rows.append([str(f.line), f.kind if f.severity == "drift" else f"{f.kind} (info)", f.field, recorded, hub_shown(f), f.repo])
             lines += table(rows)
         lines += [terminal(f"  unchecked  {u.repo}: {u.reason}") for u in unchecked]
     if discovered is not None:
@@ -123,7 +130,7 @@ def issue_body(result: SyncResult, knowledge: KnowledgeBase) -> str:
         recorded = markdown_code(shown(f.record_value)) + (f" (source {markdown_code(f.source)})" if f.source and f.record_value is not None else "")
         lines.append(
             f"- **{label}** {markdown_code(f'{f.path}:{f.line}')} {markdown_code(f.field)}: the record says {recorded}; "
-            f"{markdown_code(f.repo)} on the Hub says {markdown_code(shown(f.hub_value))}"
+            f"{markdown_code(f.repo)} on the Hub says {markdown_code(hub_shown(f))}"
         )
     for u in result.unchecked:
         path = knowledge.documents[u.record].path
@@ -147,7 +154,7 @@ def github(result: SyncResult, knowledge: KnowledgeBase) -> str:
 def _annotation(f: Finding) -> str:
     level = "error" if f.severity == "drift" else "notice"
     source = f" (source: {f.source})" if f.source and f.record_value is not None else ""
-    message = f"{f.field}: the record says {shown(f.record_value)}{source}; {f.repo} on the Hub says {shown(f.hub_value)}"
+    message = f"{f.field}: the record says {shown(f.record_value)}{source}; {f.repo} on the Hub says {hub_shown(f)}"
     title = _escape(f"hub sync: {f.kind}", property=True)
     return f"::{level} file={_escape(f.path, True)},line={f.line},title={title}::{_escape(message)}"
 

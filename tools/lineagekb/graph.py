@@ -16,12 +16,12 @@ from .markdown import folder
 from .summary import GRAPH_LIMIT, summarise
 
 RELATION_STYLES: dict[model.Relation, str] = {
-    model.Relation.finetune: 'style=solid, penwidth=1.6',
-    model.Relation.distill: 'style=dashed, penwidth=1.6',
-    model.Relation.merge: 'style=bold',
-    model.Relation.adapter: 'style=dotted, penwidth=1.6',
-    model.Relation.quantized: 'style=dashed, arrowhead=empty',
-    model.Relation.successor: 'style=dotted, arrowhead=odot',
+    model.Relation.finetune: "style=solid, penwidth=1.6",
+    model.Relation.distill: "style=dashed, penwidth=1.6",
+    model.Relation.merge: "style=bold",
+    model.Relation.adapter: "style=dotted, penwidth=1.6",
+    model.Relation.quantized: "style=dashed, arrowhead=empty",
+    model.Relation.successor: "style=dotted, arrowhead=odot",
     model.Relation.refines: 'style=dashed, color="#8b5cf6", arrowhead=vee',
     model.Relation.decodes: 'style=solid, color="#8b5cf6", arrowhead=diamond',
 }
@@ -42,16 +42,17 @@ def legend() -> str:
     """The key to every graph: each relation's edge style and meaning, node borders and summaries, as an HTML block
     kept out of the search index (it is on every page and nobody searches for it)."""
     rows = "".join(
-        f"<tr><td><code>{relation.value}</code></td><td>{RELATION_LOOKS[relation]}</td><td>{html.escape(relation.doc)}</td></tr>"
-        for relation in model.Relation
+        f"<tr><td><code>{relation.value}</code></td><td>{RELATION_LOOKS[relation]}</td><td>{html.escape(relation.doc)}</td></tr>" for relation in model.Relation
     )
     return (
         '<details class="note" data-search-exclude><summary>How to read the graph</summary>'
         f"<table><thead><tr><th>edge</th><th>looks like</th><th>meaning</th></tr></thead><tbody>{rows}</tbody></table>"
         "<p>Node border: blue = epsilon, amber = v-prediction, green = flow, grey = not stated. A dashed node has no public "
-        "weights. Click a node to open its page. Big graphs are summarised: \"+N more\" stands for childless releases, "
-        "a dashed \"N releases\" edge for a chain.</p></details>"
+        'weights. Click a node to open its page. Big graphs are summarised: "+N more" stands for childless releases, '
+        'a dashed "N releases" edge for a chain.</p></details>'
     )
+
+
 PREDICTION_COLOURS: dict[str | None, str] = {
     model.PredictionType.epsilon.value: "#3b82f6",
     model.PredictionType.v_prediction.value: "#f59e0b",
@@ -138,7 +139,7 @@ def dot(lineage: Graph, ids: set[str], url_prefix: str, title: str, highlight: s
     for anchor, count in sorted(summary.folded_leaves.items()):
         url = f"{url_prefix}{folder(knowledge.records[anchor])}/{anchor}/"
         folded = quote(f"{anchor} +leaves")
-        lines.append(f"  {folded} [label={quote(f'+{count} more')}, URL={quote(url)}, target=\"_top\", {FOLDED_STYLE}];")
+        lines.append(f'  {folded} [label={quote(f"+{count} more")}, URL={quote(url)}, target="_top", {FOLDED_STYLE}];')
         lines.append(f"  {quote(anchor)} -> {folded} [style=dashed];")
     for before, after, count in sorted(summary.folded_chains):
         lines.append(f"  {quote(before)} -> {quote(after)} [style=dashed, label={quote(f'{count} releases')}];")
@@ -152,7 +153,7 @@ def families_dot(knowledge: KnowledgeBase, families: dict[str, list[str]], url_p
     roots = list(families)
     for root in roots:
         label = quote(f"{model.Family(root).heading} ({len(families[root])} releases)")
-        lines.append(f"  {quote(root)} [label={label}, URL={quote(f'{url_prefix}families/{root}/')}, target=\"_top\"];")
+        lines.append(f'  {quote(root)} [label={label}, URL={quote(f"{url_prefix}families/{root}/")}, target="_top"];')
     lines += [f"  {quote(roots[i])} -> {quote(roots[i + columns])} [style=invis];" for i in range(len(roots) - columns)]
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -223,6 +224,7 @@ PLACEHOLDER = re.compile(r'<div class="lineage-graph" data-search-exclude data-g
 
 def inline_graphs(text: str, svg_of: Callable[[str], str | None]) -> str:
     """Replace each graph placeholder (see `markdown.graph_placeholder`) by the SVG `svg_of` gives for its key."""
+
     def svg(match: re.Match[str]) -> str:
         rendered = svg_of(match.group(1))
         return f'<div class="lineage-graph" data-search-exclude>{rendered}</div>' if rendered else ""

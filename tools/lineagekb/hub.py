@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 CONFIG_FILES = (
-    "scheduler/scheduler_config.json", "unet/config.json", "transformer/config.json",
-    "text_encoder/config.json", "text_encoder_2/config.json", "text_encoder_3/config.json", "model_index.json",
+    "scheduler/scheduler_config.json",
+    "unet/config.json",
+    "transformer/config.json",
+    "text_encoder/config.json",
+    "text_encoder_2/config.json",
+    "text_encoder_3/config.json",
+    "model_index.json",
 )
 """The small diffusers configs that reveal recorded facts, read in this order (the first that fails stops the reading)."""
 MAX_CONFIG_BYTES = 1_000_000
@@ -160,6 +165,7 @@ def gather(
     progress: Callable[[str], None] = lambda repo: None,
 ) -> dict[str, RepoFacts | HubError]:
     """Fetch each (repo, with_configs) job on a bounded thread pool; a failure is kept as the repo's answer."""
+
     def one(repo: str, with_configs: bool) -> RepoFacts | HubError:
         try:
             return fetch(client, repo, retry, with_configs)

@@ -100,11 +100,7 @@ def release_families(graph: Graph) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for release in graph.knowledge.releases:
         grouped.setdefault(release.family.value, []).append(release.id)
-    return {
-        family.value: sorted(grouped[family.value], key=lambda m: (_date(graph.knowledge, m), m))
-        for family in model.Family
-        if family.value in grouped
-    }
+    return {family.value: sorted(grouped[family.value], key=lambda m: (_date(graph.knowledge, m), m)) for family in model.Family if family.value in grouped}
 
 
 def _date(knowledge: KnowledgeBase, record_id: str) -> str:

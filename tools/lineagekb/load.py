@@ -150,12 +150,9 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
         else:
             message = f"required field is missing (add `kind:` with one of {expected})"
         return None, None, [*stem_problems, Problem(shown_as, document.line_of(("kind",)), "kind", message)]
-    try:
-        record = cls.model_validate(data)
-    except ValidationError as error:
-        return None, None, stem_problems + [
-            Problem(shown_as, document.line_of(tuple(e["loc"])), field_path(tuple(e["loc"])), describe(e, cls)) for e in error.errors()
-        ]
+    record, errors = validate_record(cls, data)
+    if record is None:
+        return None, None, stem_problems + [Problem(shown_as, document.line_of(tuple(e["loc"])), field_path(tuple(e["loc"])), describe(e, cls)) for e in errors]
     if record.id in model.RESERVED_IDS:
         message = f"{record.id!r} is the name of a generated page (reserved: {', '.join(sorted(model.RESERVED_IDS))}); choose another id"
         stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
@@ -164,6 +161,34 @@ def load_file(raw: bytes, shown_as: str) -> tuple[model.Record | None, Document 
         stem_problems.append(Problem(shown_as, document.line_of(("id",)), "id", message))
     document.data = None  # the record holds the values now; keeping both would double the memory of a big base
     return (None if stem_problems else record), document, stem_problems
+
+
+def validate_record(cls: type[model.Record], data: dict[str, Any]) -> tuple[model.Record | None, list[Any]]:
+    """The record, or pydantic's errors. A whole number written as a float where a whole number is meant (`595000.0`,
+    `1e3`) is read as that number, as JSON Schema, check-jsonschema and the editor read it; only records that fail
+    the model at first pay for the second attempt."""
+    try:
+        return cls.model_validate(data), []
+    except ValidationError as error:
+        errors = error.errors()
+    whole = [e for e in errors if e["type"] == "int_type" and type(e.get("input")) is float and e["input"].is_integer()]
+    if not whole or not all(_replace(data, tuple(e["loc"]), int(e["input"])) for e in whole):
+        return None, errors
+    try:
+        return cls.model_validate(data), []
+    except ValidationError as error:
+        return None, error.errors()
+
+
+def _replace(data: Any, loc: Location, value: Any) -> bool:
+    """Put `value` at `loc` inside `data`; False when `loc` does not lead to a value."""
+    try:
+        for part in loc:
+            parent, data = data, data[part]
+        parent[loc[-1]] = value
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
 
 
 _ESCAPES_OF_CONTROLS = re.compile(r"\\[0abtnvfreN_LPxuU]")
@@ -248,9 +273,30 @@ def describe(error: Any, cls: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         return f"expected {PATTERN_NAMES.get(error['ctx']['pattern'], 'text matching ' + error['ctx']['pattern'])} (got {shown})"
     if kind in TYPE_NAMES:
-        return f"expected {TYPE_NAMES[kind]} (got {shown})"
+        return f"expected {TYPE_NAMES[kind]} (got {shown}{_instead(kind, got)})"
     message = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
     return f"expected {message} (got {shown})" if error["msg"].startswith("Input should be") else f"{message} (got {shown})"
+
+
+YAML_11_BOOLEANS = {"yes": "true", "y": "true", "on": "true", "no": "false", "n": "false", "off": "false"}
+_SEXAGESIMAL = re.compile(r"^([-+]?)([0-9]+(?::[0-5]?[0-9])+)(\.[0-9]*)?$")
+
+
+def _instead(kind: str, got: Any) -> str:
+    """What to write instead of a value that YAML 1.1 tools read as another type than YAML 1.2 (what records follow)."""
+    if kind == "bool_type" and isinstance(got, str) and got.lower() in YAML_11_BOOLEANS:
+        return f", which YAML 1.2 reads as text: write {YAML_11_BOOLEANS[got.lower()]}"
+    sexagesimal = _SEXAGESIMAL.match(got) if kind in ("int_type", "float_type") and isinstance(got, str) else None
+    if sexagesimal:
+        sign, digits, fraction = sexagesimal.groups()
+        value = 0
+        for part in digits.split(":"):
+            value = value * 60 + int(part)
+        number = f"{sign if sign == '-' else ''}{value}{fraction or ''}"
+        return f", which YAML 1.2 reads as text and YAML 1.1 as {number} in base 60: write {number} if that is meant"
+    if kind == "string_type" and isinstance(got, (bool, int, float)):
+        return "; put it in quotes to keep it as text"
+    return ""
 
 
 def fields_at(cls: type[BaseModel], loc: Location) -> list[str]:

@@ -15,9 +15,7 @@ from . import model
 from .escape import FORBIDDEN, visible
 
 TEMPLATES = Path(__file__).parent / "templates"
-_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"} | {c: "\\" + c for c in "\\`*_{}[]()#+-.!|~"}
-)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"} | {c: "\\" + c for c in "\\`*_{}[]()#+-.!|~"})
 """HTML's five special characters as entities, and every Markdown punctuation character backslash-escaped."""
 
 

@@ -39,7 +39,7 @@ class Vocabulary(StrEnum):
 class Relation(Vocabulary):
     """How a release's weights relate to a parent's (the Hub's `base_model_relation` vocabulary where it has one)."""
 
-    finetune = "finetune", "Initialised from the parent's weights and trained further (\"resumed from\", \"fine-tuned from\")."
+    finetune = "finetune", 'Initialised from the parent\'s weights and trained further ("resumed from", "fine-tuned from").'
     distill = "distill", "Trained to reproduce the parent's outputs, usually with fewer steps or parameters."
     merge = "merge", "Weights combined arithmetically from two or more parents."
     adapter = "adapter", "A small set of weights (LoRA, ControlNet, ...) used on top of the parent."
@@ -131,7 +131,7 @@ class PredictionType(Vocabulary):
     """What the network is trained to predict (the `prediction_type` of a diffusers scheduler)."""
 
     epsilon = "epsilon", "The noise added to the sample."
-    v_prediction = "v_prediction", "The velocity v = alpha * noise - sigma * sample (\"v-objective\", arXiv 2202.00512)."
+    v_prediction = "v_prediction", 'The velocity v = alpha * noise - sigma * sample ("v-objective", arXiv 2202.00512).'
     flow = "flow", "The velocity of a rectified-flow / flow-matching path."
 
 

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from . import lineage, model
 from .check import references
 from .escape import html_text
-from .export import to_csv, to_graphml, to_json
+from .export import export_schema_text, to_csv, to_edges_csv, to_graphml, to_json
 from .graph import SMALL_SITE, family_dot, legend
 from .load import KnowledgeBase
 from .markdown import code, environment, finalize, folder, graph_placeholder, link
@@ -179,7 +179,7 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     env, context = site.env, PageContext(knowledge, None)
     result: dict[str, str] = {}
     for record_id, record in sorted(knowledge.records.items()):
-        edit_url = edit_base + relative_path(knowledge, record_id)
+        edit_url = edit_base + relative_path(knowledge, record_id) if edit_base else ""
         result[f"{folder(record)}/{record_id}.md"] = record_page(site, record, edit_url)
     families = site.families
     family_rows = [family_row(knowledge, family, members) for family, members in families.items()]
@@ -192,9 +192,7 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     small = len(knowledge.releases) <= SMALL_SITE
     in_family_order = [release for members in families.values() for m in members if isinstance(release := knowledge.records[m], model.Release)]
     rows = [release_row(site, release) for release in in_family_order] if small else []
-    result["releases/index.md"] = env.get_template("releases-index.md.j2").render(
-        rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context
-    )
+    result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context)
     result["releases/timeline.md"] = env.get_template("timeline.md.j2").render(months=timeline(knowledge), c=context)
     for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
         result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(title=name.capitalize(), records=knowledge.of_kind(kind), ctx=context)
@@ -305,7 +303,9 @@ def data_files(knowledge: KnowledgeBase) -> dict[str, str]:
     """The machine-readable exports published with the site, by file name."""
     return {
         "lineage.json": to_json(knowledge),
+        "lineage.schema.json": export_schema_text(),
         "lineage.csv": to_csv(knowledge),
+        "lineage-edges.csv": to_edges_csv(knowledge),
         "lineage.dot": family_dot(knowledge, ""),
         "lineage.graphml": to_graphml(knowledge),
         "schema.json": schema_text(),

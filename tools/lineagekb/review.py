@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import re
 import subprocess
 import urllib.parse
@@ -17,18 +18,19 @@ from markupsafe import Markup
 
 from . import model
 from .check import validate_files
-from .diff import Diff, EdgeChange, RecordRef, compare, edge_map
+from .diff import Citation, Diff, EdgeChange, ModelChange, RecordRef, compare, edge_map, model_change
 from .escape import no_workflow_commands
 from .graph import PREDICTION_COLOURS, RELATION_STYLES, quote, render_svg
 from .load import KnowledgeBase
 from .markdown import environment as markdown_environment
+from .markdown import safe_url
 from .problems import Problem
-from .revision import Revision, files_at, merge_base, resolve
+from .revision import Revision, file_at, files_at, merge_base, resolve
 
 MARKER = "<!-- lineage-review -->"
 """The first line of the comment: how the review workflow finds the comment to update."""
 MAX_COMMENT = 60_000
-"""GitHub refuses comments over 65,536 characters; the DOT block is left out before that."""
+"""GitHub refuses comments over 65,536 characters; the DOT block, then the facts of added records, are left out before that."""
 MARKS = {
     "added": ("#bbf7d0", "#16a34a"),
     "removed": ("#fecaca", "#dc2626"),
@@ -38,6 +40,38 @@ MARKS = {
 SAFE_URL_CHARACTERS = ":/?#[]@!$&'()*+,;=%~-._"
 KIND_ORDER = ["added", "removed", "re-typed", "re-pointed"]
 PLURALS = {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}
+MODEL_PATH = "tools/lineagekb/model.py"
+"""The record model, from the repository root: the schema is generated from it."""
+HUB_LICENSES = Path(__file__).parent / "data" / "hub_licenses.json"
+"""The licence ids the Hub knows, with the page they were read from."""
+SHA = re.compile(r"[0-9a-f]{40}")
+GITHUB_HOSTS = frozenset({"github.com", "www.github.com", "raw.githubusercontent.com", "gist.github.com"})
+GITHUB_THREADS = frozenset({"issues", "pull", "discussions"})
+"""Issues, pull requests and discussions: fixed by their number (as `check.is_pinned` has it), nothing to pin."""
+HUB_HOSTS = frozenset({"huggingface.co", "www.huggingface.co", "hf.co"})
+HUB_PAGES = frozenset({"blog", "docs", "papers", "learn", "posts", "changelog"})
+"""Pages of the Hub's own site rather than repositories: they have no commit to pin to."""
+HUB_PINNED = re.compile(r"/(?:blob|tree|commit|commits|resolve|raw|blame)/[0-9a-f]{40}(?:/|$)")
+
+
+@dataclass(frozen=True)
+class UnpinnedSource:
+    """A source URL added or re-pointed by the change that names no fixed commit, and who cites it."""
+
+    url: str
+    reason: str
+    cited_by: list[Citation]
+
+
+@dataclass(frozen=True)
+class UnknownLicense:
+    """A licence id the change brings into a record that is not in the Hub's list of licence ids."""
+
+    record: str
+    path: str
+    line: int
+    field: str
+    id: str
 
 
 @dataclass
@@ -51,6 +85,11 @@ class Report:
     problems: list[Problem]
     diff: Diff
     graphs: dict[str, str]
+    model: ModelChange
+    unpinned: list[UnpinnedSource]
+    unknown_licenses: list[UnknownLicense]
+    hub_licenses: str | None
+    """The page the Hub's licence ids were read from; None when the list could not be read (nothing is flagged)."""
 
 
 def review(top: Path, base_name: str, head_name: str | None, folder: str = "lineage") -> Report:
@@ -63,7 +102,88 @@ def review(top: Path, base_name: str, head_name: str | None, folder: str = "line
     if not head_files:
         problems = [Problem(folder, 1, "", "no record files found (expected *.yaml records)")]
     diff = compare(base_knowledge, head_knowledge)
-    return Report(base, head, folder, len(head_knowledge.records), problems, diff, graphs(base_knowledge, head_knowledge, diff))
+    schema_path = f"{folder.rstrip('/')}/schema.json"
+    changes = model_change(
+        (MODEL_PATH, schema_path),
+        (file_at(top, base, MODEL_PATH), file_at(top, head, MODEL_PATH)),
+        (file_at(top, base, schema_path), file_at(top, head, schema_path)),
+    )
+    known = hub_licenses()
+    licence_flags = unknown_licenses(base_knowledge, head_knowledge, diff, known[0]) if known else []
+    return Report(
+        base,
+        head,
+        folder,
+        len(head_knowledge.records),
+        problems,
+        diff,
+        graphs(base_knowledge, head_knowledge, diff),
+        changes,
+        unpinned_sources(diff),
+        licence_flags,
+        known[1] if known else None,
+    )
+
+
+def unpinned(url: str) -> str | None:
+    """Why a GitHub or Hugging Face URL does not name a fixed commit; None when it does, or is another site's."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    segments = [urllib.parse.unquote(segment) for segment in parts.path.split("/") if segment]
+    if host in GITHUB_HOSTS:
+        if any(SHA.fullmatch(segment) for segment in segments[2:]) or (host != "raw.githubusercontent.com" and segments[2:3] and segments[2] in GITHUB_THREADS):
+            return None
+        return "GitHub URL without a 40-hex commit (expected e.g. https://github.com/OWNER/REPO/blob/<sha>/PATH)"
+    if host in HUB_HOSTS:
+        if (segments[:1] and segments[0] in HUB_PAGES) or HUB_PINNED.search(parts.path):
+            return None
+        return "Hugging Face URL without a commit (expected /blob/<sha>/PATH, /tree/<sha>, /commit/<sha> or /commits/<sha>)"
+    return None
+
+
+def unpinned_sources(diff: Diff) -> list[UnpinnedSource]:
+    """The URLs the change adds or re-points sources to that are not pinned to a commit, each once."""
+    found: dict[str, UnpinnedSource] = {}
+    for change in diff.sources:
+        reason = unpinned(change.new_url) if change.new_url else None
+        if change.new_url and reason:
+            earlier = found.get(change.new_url)
+            cited_by = [*earlier.cited_by, *change.cited_by] if earlier else change.cited_by
+            found[change.new_url] = UnpinnedSource(change.new_url, reason, cited_by)
+    return list(found.values())
+
+
+def hub_licenses(path: Path | None = None) -> tuple[frozenset[str], str] | None:
+    """The licence ids the Hub knows and the page listing them (from `HUB_LICENSES`); None when the list cannot be read."""
+    try:
+        data = json.loads((path or HUB_LICENSES).read_text(encoding="utf-8"))
+        return frozenset(str(entry["id"]) for entry in data["licenses"]), str(data["source"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def licences(record: model.Record | None) -> list[tuple[tuple[str | int, ...], str]]:
+    """(location, id) of a record's current and earlier licence ids."""
+    if not isinstance(record, model.Lineage):
+        return []
+    found: list[tuple[tuple[str | int, ...], str]] = [(("license", "id"), record.license.id)] if record.license and record.license.id else []
+    return found + [(("license_history", index, "id"), past.id) for index, past in enumerate(record.license_history) if past.id]
+
+
+def unknown_licenses(base: KnowledgeBase, head: KnowledgeBase, diff: Diff, known: frozenset[str]) -> list[UnknownLicense]:
+    """Licence ids that added, renamed or changed records gain in the change and that the Hub does not know."""
+    old_ids = {new: old for old, new in diff.renames.items()}
+    found = []
+    for record_id in sorted({r.id for r in diff.added} | {c.record.id for c in diff.renamed + diff.changed}):
+        before = {licence for _, licence in licences(base.records.get(old_ids.get(record_id, record_id)))}
+        for loc, licence in licences(head.records.get(record_id)):
+            if licence not in known and licence not in before:
+                where = head.problem(record_id, loc, "")
+                found.append(UnknownLicense(record_id, where.path, where.line, where.field, licence))
+    return found
 
 
 def neighbourhood(base: KnowledgeBase, head: KnowledgeBase, diff: Diff) -> set[str]:
@@ -166,6 +286,30 @@ def summary(report: Report) -> list[str]:
     if diff.sources:
         kinds = ["added" if s.old_url is None else "removed" if s.new_url is None else "re-pointed" for s in diff.sources]
         lines.append(tally(diff.sources, "source", kinds))
+    lines += model_summary(report.model)
+    if report.unpinned:
+        lines.append(f"{counted(report.unpinned, 'source URL')} not pinned to a commit")
+    if diff.conflicts:
+        lines.append(f"{counted(diff.conflicts, 'conflict')} between sources added")
+    if report.unknown_licenses:
+        lines.append(f"{counted(report.unknown_licenses, 'licence id')} the Hub does not know")
+    return lines
+
+
+def model_summary(change: ModelChange) -> list[str]:
+    """Whether the record model and the schema changed, with the vocabulary values and fields added and removed."""
+    lines = []
+    if change.model_changed:
+        lines.append(f"the record model ({change.model_path}) changed")
+    if change.schema_changed:
+        counts = [
+            (sum(len(v.added) for v in change.vocabularies), "vocabulary value", "added"),
+            (sum(len(v.removed) for v in change.vocabularies), "vocabulary value", "removed"),
+            (sum(len(f.added) for f in change.fields), "field", "added"),
+            (sum(len(f.removed) for f in change.fields), "field", "removed"),
+        ]
+        details = [f"{n} {noun if n == 1 else noun + 's'} {what}" for n, noun, what in counts if n]
+        lines.append(f"the schema ({change.schema_path}) changed" + (": " + ", ".join(details) if details else ""))
     return lines
 
 
@@ -180,7 +324,14 @@ def to_data(report: Report, svg_files: dict[str, str] | None = None) -> dict[str
         "records": report.records,
         "problems": [dataclasses.asdict(p) for p in report.problems],
         "summary": summary(report),
-        **{key: diff[key] for key in ("added", "removed", "renamed", "changed", "unreadable", "edges", "ancestry", "unsourced", "sources")},
+        **{
+            key: diff[key]
+            for key in ("added", "removed", "renamed", "changed", "unreadable", "edges", "ancestry", "unsourced", "sources", "facts", "conflicts")
+        },
+        "model": dataclasses.asdict(report.model) | {"changed": report.model.changed},
+        "unpinned": [dataclasses.asdict(u) for u in report.unpinned],
+        "unknown_licenses": [dataclasses.asdict(u) for u in report.unknown_licenses],
+        "hub_licenses": report.hub_licenses,
         "graphs": report.graphs,
         "svg_files": svg_files or {},
     }
@@ -220,6 +371,21 @@ def optional_url(url: str | None) -> Markup:
     return Markup("—") if url is None else autolink(url)
 
 
+def link(value: Any, url: str | None) -> Markup:
+    """Prose from a record linked to a URL from a record, both escaped; the prose alone when there is no URL."""
+    return text(value) if url is None else Markup(f"[{text(value)}]({safe_url(url)})")
+
+
+def codes(values: list[Any]) -> Markup:
+    """Values as code spans separated by commas, or a dash when there are none."""
+    return Markup(", ").join(code(v) for v in values) if values else Markup("—")
+
+
+def cited(citations: list[Citation]) -> Markup:
+    """`record` (`key`), ... : who cites a source."""
+    return Markup(", ").join(code(c.record) + Markup(" (") + code(c.key) + Markup(")") for c in citations)
+
+
 def revision(side: Revision) -> Markup:
     """`main` (abc1234), or the working tree."""
     return code(side.label) + f" ({side.short})" if side.sha else Markup("the working tree")
@@ -231,7 +397,17 @@ def _finalize(value: Any) -> Any:
 
 def environment() -> jinja2.Environment:
     return markdown_environment(
-        _finalize, code=code, text=text, fenced=fenced, change=edge_label, value=value, optional_url=optional_url, revision=revision
+        _finalize,
+        code=code,
+        text=text,
+        link=link,
+        codes=codes,
+        cited=cited,
+        fenced=fenced,
+        change=edge_label,
+        value=value,
+        optional_url=optional_url,
+        revision=revision,
     )
 
 
@@ -245,12 +421,16 @@ def markdown(report: Report, svg_files: dict[str, str] | None = None) -> str:
         "problems": "\n".join(str(p) for p in report.problems),
         "ancestry_count": by_kind([a.record for a in report.diff.ancestry]),
         "svg_files": svg_files or {},
+        "facts": {x.id: [f for f in report.diff.facts if f.record == x.id] for x in report.diff.added},
         "with_dot": True,
+        "with_facts": True,
     }
     template = environment().get_template("review.md.j2")
     comment = template.render(values)
     if len(comment) > MAX_COMMENT:
         comment = template.render(values | {"with_dot": False})
+    if len(comment) > MAX_COMMENT:
+        comment = template.render(values | {"with_dot": False, "with_facts": False})
     return no_workflow_commands(comment)
 
 

@@ -85,6 +85,26 @@ def files_at(top: Path, revision: Revision, folder: str) -> list[tuple[str, byte
     return list(zip([path for path, _ in blobs], read_blobs(top, [obj for _, obj in blobs]), strict=True))
 
 
+def file_at(top: Path, revision: Revision, path: str) -> bytes | None:
+    """The content of one file (`path` from the top) at `revision` (the working tree when its sha is None); None when
+    it is not there, is no regular file or is a symbolic link."""
+    if revision.sha is None:
+        target = top / path
+        try:
+            if target.is_symlink() or not target.is_file() or not target.resolve().is_relative_to(top.resolve()):
+                return None
+            return target.read_bytes()
+        except OSError as error:
+            raise RevisionError(f"{target}: cannot read the file ({error.strerror}); check its permissions") from error
+    listing = git(top, "ls-tree", "-z", "--full-tree", revision.sha, "--", path).decode("utf-8", "surrogateescape")
+    for entry in filter(None, listing.split("\0")):
+        info, name = entry.split("\t", 1)
+        mode, kind, obj = info.split()
+        if name == path and kind == "blob" and mode != SYMLINK_MODE:
+            return read_blobs(top, [obj])[0]
+    return None
+
+
 def read_blobs(top: Path, objects: list[str]) -> list[bytes]:
     """The contents of blobs, read with one `git cat-file --batch`."""
     if not objects:

@@ -47,7 +47,8 @@ def _fold_leaves(graph: Graph, summary: Summary, keep: set[str]) -> None:
     ids = set(summary.shown)
     for record_id in sorted(ids):
         leaves = [
-            child for child in _children_within(graph, record_id, ids)
+            child
+            for child in _children_within(graph, record_id, ids)
             if child not in keep and not _children_within(graph, child, ids) and len(_parents_within(graph, child, ids)) == 1
         ]
         if len(leaves) >= MIN_FOLDED:
@@ -60,8 +61,10 @@ def _fold_chains(graph: Graph, summary: Summary, keep: set[str]) -> None:
 
     def inner(record_id: str) -> bool:
         return (
-            record_id not in keep and record_id not in summary.folded_leaves
-            and len(_parents_within(graph, record_id, shown)) == 1 and len(_children_within(graph, record_id, shown)) == 1
+            record_id not in keep
+            and record_id not in summary.folded_leaves
+            and len(_parents_within(graph, record_id, shown)) == 1
+            and len(_children_within(graph, record_id, shown)) == 1
         )
 
     runs = []

@@ -13,8 +13,19 @@ from .load import KnowledgeBase
 from .problems import field_path
 
 KINDS = (
-    "repo-missing", "repo-renamed", "status", "gated", "license", "base-model", "file-missing", "file-changed",
-    "prediction-type", "resolution", "text-encoder", "shift", "revision",
+    "repo-missing",
+    "repo-renamed",
+    "status",
+    "gated",
+    "license",
+    "base-model",
+    "file-missing",
+    "file-changed",
+    "prediction-type",
+    "resolution",
+    "text-encoder",
+    "shift",
+    "revision",
 )
 CLASS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ENCODER_SLOTS = ("text_encoder", "text_encoder_2", "text_encoder_3")
@@ -42,6 +53,8 @@ class Finding:
     line: int = 1
     source: str | None = None
     """The `sources` entry the record's value rests on."""
+    detail: str | None = None
+    """Where the Hub's value comes from or how it was derived, e.g. `unet sample_size 96 x 8`."""
 
     @property
     def field(self) -> str:
@@ -54,8 +67,17 @@ class Finding:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "record": self.record, "repo": self.repo, "kind": self.kind, "field": self.field,
-            "record_value": self.record_value, "hub_value": self.hub_value, "severity": self.severity,
+            "record": self.record,
+            "repo": self.repo,
+            "kind": self.kind,
+            "field": self.field,
+            "record_value": self.record_value,
+            "hub_value": self.hub_value,
+            "detail": self.detail,
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "source": self.source,
         }
 
 
@@ -132,12 +154,23 @@ class _Comparison:
         self.repo_records, self.result = repo_records, result
         self.document = knowledge.documents[record.id]
 
-    def add(self, repo: str, kind: str, loc: Location, record_value: Any, hub_value: Any, source: str | None = None) -> None:
+    def add(self, repo: str, kind: str, loc: Location, record_value: Any, hub_value: Any, source: str | None = None, detail: str | None = None) -> None:
         severity = "info" if record_value is None else "drift"
-        self.result.findings.append(Finding(
-            self.record.id, repo, kind, loc, record_value, hub_value, severity,
-            self.document.path, self.document.line_of(loc), source,
-        ))
+        self.result.findings.append(
+            Finding(
+                self.record.id,
+                repo,
+                kind,
+                loc,
+                record_value,
+                hub_value,
+                severity,
+                self.document.path,
+                self.document.line_of(loc),
+                source,
+                detail,
+            )
+        )
 
     def answer(self, repo: str) -> RepoFacts | HubError | None:
         answer = self.answers.get(repo)
@@ -273,8 +306,8 @@ class _Comparison:
         native = sample_size * factor.value
         recorded = release.resolution
         if recorded is None or recorded.value != native:
-            shown = f"{native} ({denoiser} sample_size {sample_size} x {factor.value})"
-            self.add(facts.id, "resolution", ("resolution", "value"), recorded and recorded.value, shown, recorded.source if recorded else None)
+            detail = f"{denoiser} sample_size {sample_size} x {factor.value}"
+            self.add(facts.id, "resolution", ("resolution", "value"), recorded and recorded.value, native, recorded.source if recorded else None, detail)
 
     def encoder_slots(self, facts: RepoFacts) -> list[str] | None:
         """The pipeline's text encoder folders, in order; None when it names its encoders otherwise (LDM's `bert`).
@@ -298,11 +331,11 @@ class _Comparison:
             loc: Location = ("text_encoders", index, "id")
             if index >= len(slots):
                 has = ", ".join(slots) or "none"
-                self.add(facts.id, "text-encoder", loc, use.id, f"no text encoder #{index + 1} (the pipeline has: {has})", use.source)
+                self.add(facts.id, "text-encoder", loc, use.id, None, use.source, f"no text encoder #{index + 1}; the pipeline has: {has}")
                 continue
             path = f"{slots[index]}/config.json"
             if path not in facts.files:
-                self.add(facts.id, "text-encoder", loc, use.id, f"{path} missing", use.source)
+                self.add(facts.id, "text-encoder", loc, use.id, None, use.source, f"{path} missing")
                 continue
             config = facts.configs.get(path)
             encoder = self.knowledge.records.get(use.id)
@@ -313,14 +346,16 @@ class _Comparison:
         # CLIP configs call the width `hidden_size`, T5 configs `d_model`
         hidden = config.get("hidden_size", config.get("d_model"))
         if encoder.hidden_size and isinstance(hidden, int) and hidden != encoder.hidden_size.value:
-            recorded_size = f"{encoder.id} (hidden_size {encoder.hidden_size.value})"
-            self.add(facts.id, "text-encoder", loc, recorded_size, f"hidden_size {hidden}", use.source)
+            detail = f"hidden size: {encoder.id}'s record against the pipeline's encoder config"
+            self.add(facts.id, "text-encoder", loc, encoder.hidden_size.value, hidden, use.source, detail)
         architectures = config.get("architectures")
         architecture = architectures[0] if isinstance(architectures, list) and architectures else None
         # only a recorded class name is comparable; a prose architecture such as "open_clip ViT-H-14" is not
         recorded = encoder.architecture.value if encoder.architecture and CLASS_NAME.match(encoder.architecture.value) else None
         if recorded and isinstance(architecture, str) and architecture not in (recorded, recorded + PROJECTION):
-            self.add(facts.id, "text-encoder", loc, f"{encoder.id} ({recorded})", architecture, use.source)
+            self.add(
+                facts.id, "text-encoder", loc, recorded, architecture, use.source, f"model class: {encoder.id}'s record against the pipeline's encoder config"
+            )
 
     def check_checkpoints(self, own: RepoFacts | None) -> None:
         """Each checkpoint file is there, with the recorded size and hash."""
