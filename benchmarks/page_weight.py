@@ -29,12 +29,20 @@ sys.path.insert(0, str(REPO / "tools"))
 from screenshots import CHROMIUM, CHROMIUM_ARGS, QuietHandler  # noqa: E402
 
 BARE = "# A bare page\n\nOne paragraph of text and nothing else: the theme's own cost.\n"
-# Time from the start of navigation until the page's first text and images are painted, and until its DOM is ready.
-TIMINGS = """() => {
-  const navigation = performance.getEntriesByType("navigation")[0];
-  const paint = performance.getEntriesByName("first-contentful-paint")[0];
-  return {paint: paint ? paint.startTime : null, ready: navigation.domContentLoadedEventEnd};
-}"""
+# From the start of navigation: the first text painted, the largest element painted (the page's main content: what
+# "reaches its content" means here) and the DOM ready with the theme's scripts run.
+TIMINGS = """() => new Promise((resolve) => {
+  new PerformanceObserver((list) => {
+    const entries = list.getEntries();
+    const navigation = performance.getEntriesByType("navigation")[0];
+    const paint = performance.getEntriesByName("first-contentful-paint")[0];
+    resolve({
+      content: entries[entries.length - 1].startTime,
+      paint: paint ? paint.startTime : null,
+      ready: navigation.domContentLoadedEventEnd,
+    });
+  }).observe({type: "largest-contentful-paint", buffered: true});
+})"""
 
 
 def build_with_bare_page(work: Path) -> Path:
@@ -70,6 +78,7 @@ def load_times(site: Path, pages: list[str], loads: int) -> dict[str, list[dict[
                     context = browser.new_context(viewport={"width": 1440, "height": 900})
                     page = context.new_page()
                     page.goto(base + page_path, wait_until="load")
+                    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0", timeout=10_000)
                     found[page_path].append(page.evaluate(TIMINGS))
                     context.close()
             browser.close()
@@ -81,10 +90,11 @@ def load_times(site: Path, pages: list[str], loads: int) -> dict[str, list[dict[
 def figures(site: Path, release: str, loads: int) -> list[Figure]:
     times = load_times(site, ["bare/", release], loads)
     result = []
-    for metric, label in (("paint", "first contentful paint"), ("ready", "DOM ready")):
+    for metric, label, target in (("content", "content painted (LCP)", 1.5), ("paint", "first paint (FCP)", None), ("ready", "DOM ready", None)):
         bare = statistics.median(t[metric] for t in times["bare/"])
         full = statistics.median(t[metric] for t in times[release])
-        result.append(Figure(f"release page ÷ bare Material page, {label}", loads, full / bare, "×", "≤ 1.5", full / bare <= 1.5))
+        ok = None if target is None else full / bare <= target
+        result.append(Figure(f"release ÷ bare page, {label}", loads, full / bare, "×", f"≤ {target}" if target else "", ok))
     index = site / "search" / "search_index.json"
     records = sum(1 for _ in (REPO / "lineage").rglob("*.yaml"))
     entries = len(json.loads(index.read_text(encoding="utf-8"))["docs"])

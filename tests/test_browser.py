@@ -147,7 +147,7 @@ def test_search_for_v_prediction_finds_sd_2_0(page, served: str) -> None:
 
 def test_release_page_shows_sources_and_files(page, served: str) -> None:
     page.goto(served + "/releases/sd-v1-5/")
-    sources = page.locator("#sources + ul a")
+    sources = page.locator(".footnote a[href^='https://']")
     assert sources.count() >= 2
     assert all(href.startswith("https://") for href in sources.evaluate_all("links => links.map(l => l.href)"))
     assert page.locator("td code", has_text="v1-5-pruned-emaonly.ckpt").is_visible()

@@ -38,14 +38,14 @@ RELATION_LOOKS: dict[model.Relation, str] = {
 """How each edge style reads in words, for the legend under every graph."""
 
 
-def legend() -> str:
+def legend(opened: bool = False) -> str:
     """The key to every graph: each relation's edge style and meaning, node borders and summaries, as an HTML block
     kept out of the search index (it is on every page and nobody searches for it)."""
     rows = "".join(
         f"<tr><td><code>{relation.value}</code></td><td>{RELATION_LOOKS[relation]}</td><td>{html.escape(relation.doc)}</td></tr>" for relation in model.Relation
     )
     return (
-        '<details class="note" data-search-exclude><summary>How to read the graph</summary>'
+        f'<details class="note"{" open" if opened else ""} data-search-exclude><summary>How to read the graph</summary>'
         f"<table><thead><tr><th>edge</th><th>looks like</th><th>meaning</th></tr></thead><tbody>{rows}</tbody></table>"
         "<p>Node border: blue = epsilon, amber = v-prediction, green = flow, grey = not stated. A dashed node has no public "
         'weights. Click a node to open its page. Big graphs are summarised: "+N more" stands for childless releases, '

@@ -165,7 +165,7 @@ class Site:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
         self.env = environment()
-        self.env.globals["legend"] = Markup(legend())
+        self.env.globals["legend"] = lambda opened=False: Markup(legend(opened))
         self.graph = lineage.Graph(knowledge)
         self.histories = lineage.Histories(knowledge)
         self.used_by = used_by(knowledge)
@@ -197,6 +197,7 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
         result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(title=name.capitalize(), records=knowledge.of_kind(kind), ctx=context)
     result["reference/fields.md"] = field_reference()
+    result["reference/graphs.md"] = env.get_template("graphs.md.j2").render()
     return result
 
 
