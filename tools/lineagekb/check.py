@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import typing
 from collections.abc import Iterable, Iterator
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 from . import model
 from .document import Location
-from .load import KnowledgeBase, load, load_files
+from .load import KnowledgeBase, cyclic_gc_paused, load, load_files
 from .problems import Problem
 
 SOURCE_FIELDS = ("source", "follows")
@@ -142,14 +143,33 @@ def check_dates(knowledge: KnowledgeBase) -> list[Problem]:
     return problems
 
 
+def _holds_models(annotation: Any) -> bool:
+    """Whether a field's type can hold a model (directly or in a list), where a cited source may sit."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_models(arg) for arg in typing.get_args(annotation))
+
+
+@functools.cache
+def _citing_fields(cls: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """The fields of a model worth walking for citations: (name, whether it names a source itself). Plain text and
+    number fields are skipped, which keeps the walk over a big knowledge base short."""
+    return tuple(
+        (name, name in SOURCE_FIELDS)
+        for name, info in cls.model_fields.items()
+        if name in SOURCE_FIELDS or (name != "sources" and _holds_models(info.annotation))
+    )
+
+
 def cited_sources(value: Any, loc: Location = ()) -> Iterator[tuple[Location, str]]:
     """Every (location, source key) a record cites."""
     if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        for name, is_source in _citing_fields(type(value)):
             item = getattr(value, name)
-            if name in SOURCE_FIELDS and isinstance(item, str):
-                yield (*loc, name), item
-            elif name != "sources":
+            if is_source:
+                if isinstance(item, str):
+                    yield (*loc, name), item
+            elif item is not None:
                 yield from cited_sources(item, (*loc, name))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -249,11 +269,13 @@ def check_availability(knowledge: KnowledgeBase) -> list[Problem]:
 
 def validate(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Load every record under `root` and run every check; the problems are sorted by file and line."""
-    knowledge, problems = load(root)
-    return knowledge, sorted(problems + check(knowledge))
+    with cyclic_gc_paused():
+        knowledge, problems = load(root)
+        return knowledge, sorted(problems + check(knowledge))
 
 
 def validate_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[KnowledgeBase, list[Problem]]:
     """Like `validate`, for records given as (path, content) pairs (e.g. read from a git revision)."""
-    knowledge, problems = load_files(root, files)
-    return knowledge, sorted(problems + check(knowledge))
+    with cyclic_gc_paused():
+        knowledge, problems = load_files(root, files)
+        return knowledge, sorted(problems + check(knowledge))

@@ -14,7 +14,7 @@ from . import model
 from .escape import FORBIDDEN, visible
 from .export_schema import FORMAT_VERSION, export_schema, export_schema_text
 from .lineage import Histories
-from .load import KnowledgeBase
+from .load import KnowledgeBase, cyclic_gc_paused
 from .tables import CSV_COLUMNS, EDGE_COLUMNS, csv_rows, date_precision, edge_rows, fact, lineage_parents, plain, to_csv, to_edges_csv, total_steps
 
 __all__ = [
@@ -70,7 +70,8 @@ def to_json(knowledge: KnowledgeBase) -> str:
     def encode(value: Any) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
-    data = export(knowledge)
+    with cyclic_gc_paused():
+        data = export(knowledge)
     sections = [f"{encode(name)}: [\n" + ",\n".join(encode(item) for item in data[name]) + "\n]" for name in SECTIONS]
     return "{\n" + ",\n".join([f'"format_version": {encode(data["format_version"])}', *sections]) + "\n}\n"
 
