@@ -17,7 +17,7 @@ EDGES = {
     "sd-turbo": {("sd-v2-1", "finetune", None), ("sd-v2-1", "distill", "adversarial-diffusion-distillation")},
     "stable-cascade-stage-b": {("stable-cascade-stage-c", "decodes", None)},
     "sd-3-5-large": {("sd-3-medium", "successor", None)},
-    "sd-3-5-medium": {("sd-3-medium", "successor", None)},
+    "sd-3-5-medium": set(),  # no source read names a predecessor of SD3.5 Medium (the SD3.5 post predates it)
     "sd-3-5-large-turbo": {("sd-3-5-large", "distill", "adversarial-diffusion-distillation")},
     "flux-1-dev": {("flux-1-pro", "distill", "guidance-distillation")},
     "flux-1-schnell": {("flux-1-pro", "distill", "latent-adversarial-diffusion-distillation")},

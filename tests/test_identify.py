@@ -1,0 +1,159 @@
+"""`tools/identify.py` on synthetic checkpoints: headers built to each family's shapes, data regions left sparse so a
+multi-gigabyte file costs no disk, and every kind of bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_tool
+
+GB = 1 << 30
+ORIGINAL = "model.diffusion_model."
+
+
+def write_safetensors(path: Path, tensors: dict[str, tuple[str, list[int]]], size: int = 0) -> Path:
+    """A safetensors file with these tensors in its header; the data region is sparse (zeros, no disk) up to `size`."""
+    header: dict[str, object] = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name, (dtype, shape) in tensors.items():
+        count = 1
+        for n in shape:
+            count *= n
+        nbytes = count * (2 if dtype in ("F16", "BF16") else 4)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
+    raw = json.dumps(header).encode()
+    with path.open("wb") as stream:
+        stream.write(len(raw).to_bytes(8, "little"))
+        stream.write(raw)
+        stream.truncate(max(size, 8 + len(raw) + offset))
+    return path
+
+
+def unet(context: int, in_channels: int = 4, prefix: str = ORIGINAL, dtype: str = "F16", ema: bool = False) -> dict[str, tuple[str, list[int]]]:
+    """The tensors that tell UNet checkpoints apart, in the original (ldm) or diffusers layout."""
+    if prefix == ORIGINAL:
+        tensors = {
+            f"{prefix}input_blocks.0.0.weight": (dtype, [320, in_channels, 3, 3]),
+            f"{prefix}input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight": (dtype, [320, context]),
+            f"{prefix}out.2.weight": (dtype, [4, 320, 3, 3]),
+        }
+    else:
+        tensors = {
+            "conv_in.weight": (dtype, [320, in_channels, 3, 3]),
+            "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight": (dtype, [320, context]),
+            "conv_out.weight": (dtype, [4, 320, 3, 3]),
+        }
+    if ema:
+        tensors["model_ema.diffusion_modelinput_blocks00weight"] = (dtype, [320, in_channels, 3, 3])
+    return tensors
+
+
+def identify(*files: Path, root: Path | None = None) -> tuple[int, list[dict]]:
+    args = [str(f) for f in files] + ["--json"] + (["--root", str(root)] if root else [])
+    result = run_tool("identify", *args, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else []
+
+
+def test_help_has_examples() -> None:
+    result = run_tool("identify", "--help")
+    assert result.returncode == 0 and "Example:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("tensors", "architecture", "some", "none_of"),
+    [
+        (unet(768), "unet-ctx768-in4", {"sd-v1-5", "sd-v1-4", "sd-v1-1"}, {"sd-v2-1", "sd-v1-5-inpainting"}),
+        (unet(768, 9), "unet-ctx768-in9", {"sd-v1-5-inpainting"}, {"sd-v1-5"}),
+        (unet(1024), "unet-ctx1024-in4", {"sd-v2-1", "sd-v2-0-base", "sd-turbo"}, {"sd-v1-5", "sd-v2-0-inpainting"}),
+        (unet(1024, 9), "unet-ctx1024-in9", {"sd-v2-0-inpainting"}, {"sd-v2-1"}),
+        (unet(1024, 5), "unet-ctx1024-in5", {"sd-v2-0-depth"}, {"sd-v2-1"}),
+        (unet(2048, prefix="diffusers"), "unet-ctx2048-in4", {"sdxl-1-0-base", "sdxl-turbo"}, {"sdxl-1-0-refiner", "sd-v1-5"}),
+        (unet(1280, prefix="diffusers"), "unet-ctx1280-in4", {"sdxl-1-0-refiner", "sdxl-0-9-refiner"}, {"sdxl-1-0-base"}),
+        ({"double_blocks.0.img_attn.qkv.weight": ("BF16", [9216, 3072])}, "flux-transformer", {"flux-1-dev", "flux-1-schnell"}, {"sd-3-medium"}),
+        ({"model.diffusion_model.joint_blocks.0.x_block.attn.qkv.weight": ("F16", [4608, 1536])}, "mmdit", {"sd-3-medium"}, {"flux-1-dev"}),
+    ],
+)
+def test_architecture_from_the_header(tmp_path: Path, tensors: dict, architecture: str, some: set, none_of: set) -> None:
+    code, [found] = identify(write_safetensors(tmp_path / "model.safetensors", tensors))
+    assert code == 0
+    assert found["architecture"]["id"] == architecture
+    assert some <= set(found["architecture"]["releases"]) and not none_of & set(found["architecture"]["releases"])
+    assert found["match"] is None and found["layout"] in ("original", "diffusers", None)
+
+
+def test_a_sparse_file_reports_size_hash_layout_dtype_and_ema(tmp_path: Path) -> None:
+    path = write_safetensors(tmp_path / "big.safetensors", unet(768, dtype="F32", ema=True), size=GB // 4)
+    code, [found] = identify(path)
+    assert code == 0
+    assert found["size_bytes"] == GB // 4
+    assert found["layout"] == "original" and found["dtype"] == "F32"
+    assert any("EMA" in note for note in found["notes"])
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 24):
+            digest.update(chunk)
+    assert found["sha256"] == digest.hexdigest() and found["autov2"] == digest.hexdigest()[:10]
+
+
+def test_a_recorded_hash_names_the_record_and_checkpoint(tmp_path: Path) -> None:
+    path = write_safetensors(tmp_path / "renamed.safetensors", unet(768))
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    lineage = tmp_path / "lineage"
+    shutil.copytree(REPO / "lineage", lineage)
+    record = lineage / "releases" / "sd-v1-5.yaml"
+    text = record.read_text(encoding="utf-8")
+    old = next(line.split("sha256:")[1].strip() for line in text.splitlines() if "sha256:" in line)
+    record.write_text(text.replace(old, sha256, 1), encoding="utf-8")
+    code, [found] = identify(path, root=lineage)
+    assert code == 0
+    assert found["match"]["record"] == "sd-v1-5" and found["match"]["checkpoint"].endswith((".ckpt", ".safetensors"))
+
+
+def test_a_ckpt_is_only_hashed_never_unpickled(tmp_path: Path) -> None:
+    path = tmp_path / "model.ckpt"
+    path.write_bytes(b"\x80\x04cos\nsystem\n(S'touch pwned'\ntR.")  # a pickle that would run a command if loaded
+    code, [found] = identify(path)
+    assert code == 1 and found["sha256"] and found["architecture"] is None
+    assert any("pickle" in note for note in found["notes"])
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_bad_inputs_get_one_clear_line_each(tmp_path: Path) -> None:
+    short = tmp_path / "short.safetensors"
+    short.write_bytes(b"\x01\x02")
+    absurd = tmp_path / "absurd.safetensors"
+    absurd.write_bytes((1 << 40).to_bytes(8, "little") + b"{}")
+    truncated = tmp_path / "truncated.safetensors"
+    truncated.write_bytes((500).to_bytes(8, "little") + b'{"a": ')
+    not_object = tmp_path / "list.safetensors"
+    not_object.write_bytes((2).to_bytes(8, "little") + b"[]")
+    not_json = tmp_path / "garbage.safetensors"
+    not_json.write_bytes((3).to_bytes(8, "little") + b"\xff\xfe{")
+    dangling = tmp_path / "gone.safetensors"
+    dangling.symlink_to(tmp_path / "nowhere")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    code, found = identify(short, absurd, truncated, not_object, not_json, dangling, folder)
+    assert code == 1
+    notes = {Path(f["file"]).name: " ".join(f["notes"]) for f in found}
+    assert "shorter than the 8-byte header length" in notes["short.safetensors"]
+    assert "absurd" in notes["absurd.safetensors"]
+    assert "truncated" in notes["truncated.safetensors"]
+    assert "not an object" in notes["list.safetensors"]
+    assert "not JSON" in notes["garbage.safetensors"]
+    assert "cannot read" in notes["gone.safetensors"]
+    assert "folder" in notes["folder"]
+    text = run_tool("identify", str(short), str(folder))
+    assert text.returncode == 1 and "Traceback" not in text.stderr
+    assert "note: not a readable safetensors file: truncated" in text.stdout
+
+
+def test_usage_error_exits_2() -> None:
+    assert run_tool("identify").returncode == 2

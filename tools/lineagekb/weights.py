@@ -1,0 +1,207 @@
+"""What a local checkpoint file is, read without loading it: its SHA-256 and AutoV2 hash, and the header of a
+safetensors file (an 8-byte little-endian length, then a JSON object naming every tensor's dtype and shape). Nothing
+here unpickles a `.ckpt` or reads the tensors' data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import model
+from .load import KnowledgeBase
+
+MAX_HEADER_BYTES = 100_000_000
+"""The safetensors format's own limit on the JSON header."""
+CHUNK = 1 << 20
+
+# Where the denoiser's first and last convolutions and first cross-attention key projection sit, per checkpoint
+# layout: the first gives the input channels (the latent's, more for inpainting, depth and upscaling), the last the
+# latent channels it predicts, the third the width of the text conditioning the denoiser attends to.
+LAYOUTS: dict[str, tuple[str, str, str, str]] = {
+    "original": (
+        "model.diffusion_model.",
+        "model.diffusion_model.input_blocks.0.0.weight",
+        "model.diffusion_model.out.2.weight",
+        r"^model\.diffusion_model\.input_blocks\.\d+\.1\.transformer_blocks\.0\.attn2\.to_k\.weight$",
+    ),
+    "diffusers": (
+        "down_blocks.",
+        "conv_in.weight",
+        "conv_out.weight",
+        r"^down_blocks\.\d+\.attentions\.0\.transformer_blocks\.0\.attn2\.to_k\.weight$",
+    ),
+}
+TRANSFORMER_KEYS: dict[str, str] = {
+    "double_blocks.": "flux-transformer",
+    "joint_blocks.": "mmdit",
+    "model.diffusion_model.joint_blocks.": "mmdit",
+    "model.diffusion_model.double_blocks.": "flux-transformer",
+}
+"""Key prefixes that only one denoiser design has (FLUX.1's double-stream blocks, SD 3's joint blocks)."""
+
+
+class HeaderError(Exception):
+    """The file is not a readable safetensors file; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    dtype: str
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Header:
+    """The tensors a safetensors header lists, and its free-form metadata."""
+
+    tensors: dict[str, Tensor]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def file_hashes(path: Path, progress: Callable[[int], None] | None = None) -> tuple[str, str]:
+    """The SHA-256 of a file, read in 1 MiB chunks, and its AutoV2 hash (the first 10 hex digits, as A1111-style UIs
+    and Civitai show it). `progress` is called with the bytes read so far."""
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done)
+    sha256 = digest.hexdigest()
+    return sha256, sha256[:10]
+
+
+def read_header(path: Path) -> Header:
+    """The header of a safetensors file, reading no more than the header however large the file or its claims."""
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        prefix = stream.read(8)
+        if len(prefix) < 8:
+            raise HeaderError(f"truncated: {len(prefix)} bytes, shorter than the 8-byte header length of a safetensors file")
+        length = int.from_bytes(prefix, "little")
+        if length > MAX_HEADER_BYTES:
+            raise HeaderError(f"the header length {length:,} is absurd (the format allows at most {MAX_HEADER_BYTES:,} bytes)")
+        if 8 + length > size:
+            raise HeaderError(f"truncated: the header claims {length:,} bytes but the file has {size - 8:,} after the length")
+        raw = stream.read(length)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise HeaderError(f"the header is not JSON ({error.__class__.__name__}: {str(error)[:80]})") from None
+    if not isinstance(data, dict):
+        raise HeaderError(f"the header is JSON but not an object (got {type(data).__name__})")
+    return parse_header(data)
+
+
+def parse_header(data: dict[str, Any]) -> Header:
+    """Tensors and metadata from a decoded header object; anything malformed is a HeaderError naming the tensor."""
+    metadata = data.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict):
+        raise HeaderError("__metadata__ is not an object")
+    tensors = {}
+    for name, entry in data.items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        dtype = entry.get("dtype") if isinstance(entry, dict) else None
+        if not isinstance(dtype, str) or not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+            raise HeaderError(f"tensor {name[:80]!r} has no valid dtype and shape")
+        tensors[name] = Tensor(dtype, tuple(shape))
+    return Header(tensors, {str(k): str(v) for k, v in metadata.items()})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a header shows of a denoiser checkpoint."""
+
+    layout: str | None
+    """`original` (the training code's key names), `diffusers`, or None when neither is recognised."""
+    dtype: str | None
+    """The dtype most tensors have."""
+    ema: bool
+    """Whether a second, exponential-moving-average copy of the weights is present (`model_ema.` keys)."""
+    in_channels: int | None
+    """Input channels of the first convolution: the latent's, more when an image, mask or depth map is concatenated."""
+    out_channels: int | None
+    """Output channels of the last convolution: the latent channels the denoiser predicts."""
+    context_width: int | None
+    """Width of the text conditioning the cross-attention reads."""
+    transformer: str | None
+    """The denoiser design, for the designs whose keys give it away (FLUX.1, SD 3)."""
+
+
+def read_denoiser(header: Header) -> Reading:
+    """The layout, dtype, EMA copy, input channels and conditioning width a header shows."""
+    names = header.tensors
+    dtypes = Counter(t.dtype for t in names.values())
+    ema = any(name.startswith("model_ema.") for name in names)
+    transformer = next((design for prefix, design in TRANSFORMER_KEYS.items() if any(n.startswith(prefix) for n in names)), None)
+    dtype = dtypes.most_common(1)[0][0] if dtypes else None
+    for layout, (prefix, conv_in, conv_out, attention) in LAYOUTS.items():
+        if conv_in in names or (transformer is None and any(n.startswith(prefix) for n in names)):
+            first, last = names.get(conv_in), names.get(conv_out)
+            key = next((n for n in sorted(names) if re.match(attention, n)), None)
+            return Reading(
+                layout=layout,
+                dtype=dtype,
+                ema=ema,
+                in_channels=first.shape[1] if first and len(first.shape) == 4 else None,
+                out_channels=last.shape[0] if last and len(last.shape) == 4 else None,
+                context_width=names[key].shape[1] if key and len(names[key].shape) == 2 else None,
+                transformer=transformer,
+            )
+    original = any(n.startswith("model.diffusion_model.") for n in names)
+    return Reading("original" if original else None, dtype, ema, None, None, None, transformer)
+
+
+EXTRA_INPUT_CHANNELS = {"inpainting": 5, "depth-to-image": 1, "upscaling": 3}
+"""Channels a task concatenates to the latent at the denoiser's input: the masked image's latent (4) and the mask (1)
+for inpainting, a depth map (1), the low-resolution RGB image (3) for the x4 upscaler."""
+
+
+def conditioning_width(knowledge: KnowledgeBase, release: model.Release) -> int | None:
+    """The width of the text conditioning a UNet release attends to: its text encoders' widths side by side."""
+    widths = [getattr(knowledge.records.get(use.id), "hidden_size", None) for use in release.text_encoders]
+    known = [width.value for width in widths if width is not None]
+    return sum(known) if known and len(known) == len(widths) else None
+
+
+def latent_channels(knowledge: KnowledgeBase, release: model.Release) -> int | None:
+    """The latent channels of a release's autoencoder, where its record names the autoencoder and states them."""
+    autoencoder = knowledge.records.get(release.autoencoder.value) if release.autoencoder else None
+    latent = getattr(autoencoder, "latent_channels", None)
+    return latent.value if latent else None
+
+
+def shows_task(knowledge: KnowledgeBase, release: model.Release, reading: Reading) -> bool:
+    """Whether the header's convolutions fit the release: what its task concatenates to the latent at the input (the
+    first convolution's extra channels over the last's), and its autoencoder's latent channels where recorded."""
+    if reading.in_channels is None or reading.out_channels is None:
+        return True
+    latent = latent_channels(knowledge, release)
+    extra = EXTRA_INPUT_CHANNELS.get(release.task.value, 0)
+    return reading.in_channels - reading.out_channels == extra and latent in (None, reading.out_channels)
+
+
+def candidates(knowledge: KnowledgeBase, reading: Reading) -> tuple[str, list[str]] | None:
+    """An id for the architecture a header shows, and the releases whose records describe that architecture."""
+    if reading.transformer:
+        releases = [r.id for r in knowledge.releases if r.architecture and r.architecture.value.value == reading.transformer]
+        return reading.transformer, releases
+    if reading.context_width is None:
+        return None
+    releases = [
+        r.id
+        for r in knowledge.releases
+        if (r.architecture is None or r.architecture.value.value == "unet")
+        and conditioning_width(knowledge, r) == reading.context_width
+        and shows_task(knowledge, r, reading)
+    ]
+    channels = f"-in{reading.in_channels}" if reading.in_channels else ""
+    return f"unet-ctx{reading.context_width}{channels}", releases
