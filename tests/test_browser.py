@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -207,3 +209,39 @@ def test_hostile_names_run_nowhere(page, served: str) -> None:
     assert page.console_errors == []
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
     assert page.off_origin == []
+
+
+def test_identify_page_reads_a_dropped_header_and_finds_a_pasted_hash(page, served: str) -> None:
+    """A file dropped on the page is read in the browser (its header only) and named; a hash finds its record."""
+    from test_identify import unet
+
+    header = json.dumps({name: {"dtype": dtype, "shape": shape, "data_offsets": [0, 0]} for name, (dtype, shape) in unet(768).items()}).encode()
+    content = base64.b64encode(len(header).to_bytes(8, "little") + header + b"\0" * 64).decode()
+    page.goto(served + "/identify/")
+    page.evaluate(
+        """(content) => {
+            const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "mystery.safetensors"));
+            document.querySelector(".lineage-identify__drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+        }""",
+        content,
+    )
+    found = page.locator(".lineage-identify__architecture")
+    found.wait_for(timeout=10_000)
+    assert "unet-ctx768-extra0" in found.inner_text() and "Stable Diffusion v1-5" in found.inner_text()
+    assert "Stable Diffusion v2-1" not in found.inner_text()
+    sha256 = _recorded_sha256("sd-v1-5")
+    page.locator(".lineage-identify__hash").fill(sha256[:10].upper())
+    match = page.locator(".lineage-identify__match").first
+    match.wait_for(timeout=5_000)
+    assert "Stable Diffusion v1-5" in match.inner_text() and sha256 in match.inner_text()
+    page.locator(".lineage-identify__hash").fill("0" * 64)
+    page.get_by_text("No recorded checkpoint file has this hash.").wait_for(timeout=5_000)
+    assert page.console_errors == []
+    assert page.off_origin == []
+
+
+def _recorded_sha256(release_id: str) -> str:
+    text = (REPO / "lineage" / "releases" / f"{release_id}.yaml").read_text(encoding="utf-8")
+    return next(line.split("sha256:")[1].strip() for line in text.splitlines() if "sha256:" in line)

@@ -10,7 +10,7 @@ from typing import Any
 from lineagekb import cli
 from lineagekb.check import validate
 from lineagekb.escape import terminal
-from lineagekb.weights import HeaderError, candidates, file_hashes, read_denoiser, read_header
+from lineagekb.weights import EXTRA_INPUT_CHANNELS, HeaderError, architecture_index, candidates, file_hashes, read_denoiser, read_header
 
 PROGRESS_FROM = 256 << 20
 """Files from this size get a progress bar while they are hashed (on a terminal)."""
@@ -33,7 +33,7 @@ def hashed(path: Path) -> tuple[str, str]:
         return file_hashes(path, lambda done: progress.update(task, completed=done))
 
 
-def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]]) -> dict[str, Any]:
+def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]], index: dict[str, Any]) -> dict[str, Any]:
     """Everything the tool can tell of one file, as the JSON object it prints."""
     found: dict[str, Any] = {"file": str(path), "size_bytes": None, "sha256": None, "autov2": None, "match": None}
     found |= {"architecture": None, "layout": None, "dtype": None, "notes": []}
@@ -58,13 +58,17 @@ def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]]
         found["notes"].append(f"not a readable safetensors file: {error}")
         return found
     found["layout"], found["dtype"] = reading.layout, reading.dtype
-    architecture = candidates(knowledge, reading)
+    architecture = candidates(knowledge, reading, index)
     if architecture:
         found["architecture"] = {"id": architecture[0], "releases": architecture[1]}
     if reading.ema:
         found["notes"].append("holds EMA weights next to the training weights (model_ema.*)")
-    if reading.in_channels and reading.in_channels != 4:
-        found["notes"].append(f"{reading.in_channels} input channels: an inpainting, depth or upscaling variant")
+    if reading.in_channels and reading.out_channels and reading.in_channels != reading.out_channels:
+        tasks = ", ".join(f"{task} {extra}" for task, extra in EXTRA_INPUT_CHANNELS.items())
+        found["notes"].append(
+            f"{reading.in_channels} input channels for a {reading.out_channels}-channel latent: a variant whose task adds "
+            f"{reading.in_channels - reading.out_channels} at the input ({tasks})"
+        )
     return found
 
 
@@ -105,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         print("the records must validate before files can be matched against them", file=sys.stderr)
         return 2
     checkpoints = {c.sha256: (r.id, c.file) for r in knowledge.records.values() for c in getattr(r, "checkpoints", []) if c.sha256}
-    results = [identify(path, knowledge, checkpoints) for path in options.files]
+    index = architecture_index(knowledge)
+    results = [identify(path, knowledge, checkpoints, index) for path in options.files]
     if options.json:
         sys.stdout.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     else:

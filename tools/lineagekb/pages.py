@@ -16,6 +16,7 @@ from .graph import SMALL_SITE, family_dot, legend
 from .load import KnowledgeBase
 from .markdown import code, environment, finalize, folder, graph_placeholder, link
 from .schema import field_reference, schema_text
+from .weights import identify_data
 
 
 class PageContext:
@@ -310,6 +311,7 @@ def data_files(knowledge: KnowledgeBase) -> dict[str, str]:
         "lineage.dot": family_dot(knowledge, ""),
         "lineage.graphml": to_graphml(knowledge),
         "schema.json": schema_text(),
+        "identify.json": identify_data(knowledge),
     }
 
 

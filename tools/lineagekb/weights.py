@@ -15,6 +15,7 @@ from typing import Any
 
 from . import model
 from .load import KnowledgeBase
+from .markdown import folder
 
 MAX_HEADER_BYTES = 100_000_000
 """The safetensors format's own limit on the JSON header."""
@@ -179,29 +180,59 @@ def latent_channels(knowledge: KnowledgeBase, release: model.Release) -> int | N
     return latent.value if latent else None
 
 
-def shows_task(knowledge: KnowledgeBase, release: model.Release, reading: Reading) -> bool:
-    """Whether the header's convolutions fit the release: what its task concatenates to the latent at the input (the
-    first convolution's extra channels over the last's), and its autoencoder's latent channels where recorded."""
-    if reading.in_channels is None or reading.out_channels is None:
-        return True
-    latent = latent_channels(knowledge, release)
-    extra = EXTRA_INPUT_CHANNELS.get(release.task.value, 0)
-    return reading.in_channels - reading.out_channels == extra and latent in (None, reading.out_channels)
-
-
-def candidates(knowledge: KnowledgeBase, reading: Reading) -> tuple[str, list[str]] | None:
-    """An id for the architecture a header shows, and the releases whose records describe that architecture."""
+def architecture_key(reading: Reading) -> str | None:
+    """The key under which `architecture_index` files the releases a header's shapes fit."""
     if reading.transformer:
-        releases = [r.id for r in knowledge.releases if r.architecture and r.architecture.value.value == reading.transformer]
-        return reading.transformer, releases
+        return reading.transformer
     if reading.context_width is None:
         return None
-    releases = [
-        r.id
-        for r in knowledge.releases
-        if (r.architecture is None or r.architecture.value.value == "unet")
-        and conditioning_width(knowledge, r) == reading.context_width
-        and shows_task(knowledge, r, reading)
-    ]
-    channels = f"-in{reading.in_channels}" if reading.in_channels else ""
-    return f"unet-ctx{reading.context_width}{channels}", releases
+    extra = reading.in_channels - reading.out_channels if reading.in_channels and reading.out_channels else None
+    return f"unet-ctx{reading.context_width}" + (f"-extra{extra}" if extra is not None else "")
+
+
+def architecture_index(knowledge: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
+    """Releases by the architecture key their records imply, each with the latent channels its autoencoder has (or
+    None when the record does not name it): the one table both `identify.py` and the site's identify page match
+    headers against. A UNet release is filed under its conditioning width, with and without the channels its task
+    adds at the input (a header without both convolutions gives no such count)."""
+    index: dict[str, list[dict[str, Any]]] = {}
+    for release in knowledge.releases:
+        entry = {"id": release.id, "name": release.name, "latent_channels": latent_channels(knowledge, release)}
+        design = release.architecture.value.value if release.architecture else None
+        width = conditioning_width(knowledge, release)
+        if design is not None and design in TRANSFORMER_KEYS.values():
+            index.setdefault(design, []).append(entry)
+        elif design in (None, "unet") and width is not None:
+            extra = EXTRA_INPUT_CHANNELS.get(release.task.value, 0)
+            for key in (f"unet-ctx{width}", f"unet-ctx{width}-extra{extra}"):
+                index.setdefault(key, []).append(entry)
+    return index
+
+
+def candidates(knowledge: KnowledgeBase, reading: Reading, index: dict[str, list[dict[str, Any]]] | None = None) -> tuple[str, list[str]] | None:
+    """An id for the architecture a header shows, and the releases whose records describe that architecture."""
+    key = architecture_key(reading)
+    if key is None:
+        return None
+    entries = (index if index is not None else architecture_index(knowledge)).get(key, [])
+    return key, [e["id"] for e in entries if e["latent_channels"] in (None, reading.out_channels) or reading.out_channels is None]
+
+
+def identify_data(knowledge: KnowledgeBase) -> str:
+    """What the site's identify page matches a dropped file's header and a pasted hash against, as JSON: the same
+    key patterns and architecture table `identify.py` uses, and the recorded checkpoints by SHA-256."""
+    checkpoints = {
+        item.sha256: {"record": record.id, "name": record.name, "file": item.file, "folder": folder(record)}
+        for record in knowledge.of_kind(model.Lineage)
+        for item in record.checkpoints
+        if item.sha256
+    }
+    data = {
+        "max_header_bytes": MAX_HEADER_BYTES,
+        "layouts": {name: dict(zip(("prefix", "conv_in", "conv_out", "attention"), keys, strict=True)) for name, keys in LAYOUTS.items()},
+        "transformer_keys": TRANSFORMER_KEYS,
+        "extra_input_channels": EXTRA_INPUT_CHANNELS,
+        "architectures": architecture_index(knowledge),
+        "checkpoints": dict(sorted(checkpoints.items())),
+    }
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
