@@ -22,7 +22,7 @@ from lineagekb.export import CSV_COLUMNS, EDGE_COLUMNS, FORMAT_VERSION, export_s
 from lineagekb.load import KnowledgeBase
 from lineagekb.pages import data_files
 
-SECTIONS = ["components", "datasets", "organizations", "releases"]
+SECTIONS = ["components", "datasets", "fingerprints", "organizations", "releases"]
 DATA_PAGE = REPO / "docs" / "data.md"
 
 
@@ -58,7 +58,7 @@ def by_id(exported: dict, section: str, record_id: str) -> dict:
 
 def test_top_level_keys_and_version(exported: dict) -> None:
     assert list(exported) == ["format_version", *SECTIONS]
-    assert exported["format_version"] == FORMAT_VERSION == "2.0"
+    assert exported["format_version"] == FORMAT_VERSION == "2.1"
     for section in SECTIONS:
         ids = [item["id"] for item in exported[section]]
         assert ids == sorted(ids)

@@ -10,7 +10,16 @@ from typing import Any
 from lineagekb import cli
 from lineagekb.check import validate
 from lineagekb.escape import terminal
-from lineagekb.weights import EXTRA_INPUT_CHANNELS, HeaderError, architecture_index, candidates, file_hashes, read_denoiser, read_header
+from lineagekb.weights import (
+    EXTRA_INPUT_CHANNELS,
+    HeaderError,
+    architecture_index,
+    candidates,
+    file_hashes,
+    matching_fingerprints,
+    read_denoiser,
+    read_header,
+)
 
 PROGRESS_FROM = 256 << 20
 """Files from this size get a progress bar while they are hashed (on a terminal)."""
@@ -36,7 +45,7 @@ def hashed(path: Path) -> tuple[str, str]:
 def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]], index: dict[str, Any]) -> dict[str, Any]:
     """Everything the tool can tell of one file, as the JSON object it prints."""
     found: dict[str, Any] = {"file": str(path), "size_bytes": None, "sha256": None, "autov2": None, "match": None}
-    found |= {"architecture": None, "layout": None, "dtype": None, "notes": []}
+    found |= {"architecture": None, "fingerprints": [], "layout": None, "dtype": None, "notes": []}
     if path.is_dir():
         found["notes"].append("a folder, not a file (for a diffusers folder, name its .safetensors files)")
         return found
@@ -53,10 +62,12 @@ def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]]
         found["notes"].append("a .ckpt file is a pickle: only its hash is compared, since reading its contents could run code")
         return found
     try:
-        reading = read_denoiser(read_header(path))
+        header = read_header(path)
     except HeaderError as error:
         found["notes"].append(f"not a readable safetensors file: {error}")
         return found
+    reading = read_denoiser(header)
+    found["fingerprints"] = matching_fingerprints(knowledge, header)
     found["layout"], found["dtype"] = reading.layout, reading.dtype
     architecture = candidates(knowledge, reading, index)
     if architecture:
@@ -86,6 +97,8 @@ def text(found: dict[str, Any]) -> list[str]:
     if found["architecture"]:
         releases = ", ".join(found["architecture"]["releases"]) or "no recorded release"
         lines.append(f"  architecture {found['architecture']['id']}: {releases}")
+    if found["fingerprints"]:
+        lines.append(f"  fingerprint {', '.join(found['fingerprints'])}: every distinctive tensor has the recorded shape")
     if found["layout"] or found["dtype"]:
         lines.append(f"  layout {found['layout'] or 'not recognised'}, dtype {found['dtype'] or 'none'}")
     lines += [f"  note: {note}" for note in found["notes"]]

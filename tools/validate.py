@@ -2,7 +2,7 @@
 
 import sys
 
-from lineagekb import cli
+from lineagekb import cli, model
 from lineagekb.check import validate
 
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
             ("components", knowledge.components),
             ("datasets", knowledge.datasets),
             ("organizations", knowledge.organizations),
+            ("fingerprints", knowledge.of_kind(model.Fingerprint)),
         )
     )
     print(f"{options.root}: {len(knowledge.records)} records valid ({counts})")

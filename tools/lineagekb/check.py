@@ -16,6 +16,7 @@ from . import model
 from .document import Location
 from .load import KnowledgeBase, cyclic_gc_paused, load, load_files
 from .problems import Problem
+from .weights import weight_evidence
 
 SOURCE_FIELDS = ("source", "follows")
 
@@ -23,7 +24,17 @@ SOURCE_FIELDS = ("source", "follows")
 def check(knowledge: KnowledgeBase) -> list[Problem]:
     """Every cross-record problem, sorted by file and line."""
     problems: list[Problem] = []
-    for checker in (check_references, check_hub_repos, check_cycles, check_dates, check_sources, check_from_scratch, check_parents, check_availability):
+    for checker in (
+        check_references,
+        check_hub_repos,
+        check_cycles,
+        check_dates,
+        check_sources,
+        check_from_scratch,
+        check_parents,
+        check_availability,
+        check_weight_shapes,
+    ):
         problems += checker(knowledge)
     return sorted(problems)
 
@@ -37,6 +48,9 @@ def references(record: model.Record) -> Iterator[tuple[Location, str, type[model
     if isinstance(record, model.Lineage):
         for index, parent in enumerate(record.parents):
             yield ("parents", index, "id"), parent.id, type(record), None
+        for index, item in enumerate(record.checkpoints):
+            if item.fingerprint:
+                yield ("checkpoints", index, "fingerprint"), item.fingerprint, model.Fingerprint, None
         for index, stage in enumerate(record.training):
             if stage.dataset:
                 yield ("training", index, "dataset"), stage.dataset, model.Dataset, None
@@ -264,6 +278,23 @@ def check_availability(knowledge: KnowledgeBase) -> list[Problem]:
             if getattr(release, name):
                 message = f"an api-only release has no public weights (remove `{name}`, or change `availability`)"
                 problems.append(knowledge.problem(release.id, (name,), message))
+    return problems
+
+
+def check_weight_shapes(knowledge: KnowledgeBase) -> list[Problem]:
+    """A weight edge joins checkpoints whose fingerprints agree: a fine-tune keeps its parent's tensor shapes."""
+    problems = []
+    for record in knowledge.of_kind(model.Lineage):
+        for index, parent in enumerate(record.parents):
+            if parent.relation not in model.WEIGHT_RELATIONS:
+                continue
+            evidence = weight_evidence(knowledge, record, parent.id)
+            if evidence.differs:
+                message = (
+                    f"the weights cannot come from {parent.id!r} by {parent.relation.value}: {evidence.differs} "
+                    "(the fingerprints disagree; check the parent, the relation or the checkpoints' fingerprints)"
+                )
+                problems.append(knowledge.problem(record.id, ("parents", index, "id"), message))
     return problems
 
 

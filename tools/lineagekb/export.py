@@ -54,6 +54,7 @@ def record_data(record: model.Record) -> dict[str, Any]:
 SECTIONS: dict[str, type[model.Record]] = {
     "components": model.Component,
     "datasets": model.Dataset,
+    "fingerprints": model.Fingerprint,
     "organizations": model.Organization,
     "releases": model.Release,
 }

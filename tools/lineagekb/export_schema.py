@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import model
 
-FORMAT_VERSION = "2.0"
+FORMAT_VERSION = "2.1"
 """The version of the export's shape; see docs/data.md for what changes bump it."""
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -69,12 +69,19 @@ class ExportedOrganization(model.Organization):
     """The sources the record cites, sorted by key."""
 
 
+class ExportedFingerprint(model.Fingerprint):
+    """A fingerprint record as validated, with its sources as a list."""
+
+    sources: list[SourceEntry]  # type: ignore[assignment]
+    """The sources the record cites, sorted by key."""
+
+
 class LineageExport(BaseModel):
     """The whole knowledge base (`lineage.json`): every record of each kind, sorted by id."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    format_version: Literal["2.0"]
+    format_version: Literal["2.1"]
     """The version of this shape: the major part changes when a key is removed, renamed or changes meaning."""
     releases: list[ExportedRelease]
     """Every release."""
@@ -84,6 +91,8 @@ class LineageExport(BaseModel):
     """Every dataset."""
     organizations: list[ExportedOrganization]
     """Every organisation."""
+    fingerprints: list[ExportedFingerprint]
+    """Every architecture fingerprint."""
 
 
 def _every_key_required(schema: dict[str, Any]) -> None:

@@ -70,4 +70,10 @@ def code(text: Any) -> Markup:
 
 def folder(record: model.Record) -> str:
     """The site folder of a record's page."""
-    return {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}[record.kind]
+    return {
+        "release": "releases",
+        "component": "components",
+        "dataset": "datasets",
+        "organization": "organizations",
+        "fingerprint": "fingerprints",
+    }[record.kind]

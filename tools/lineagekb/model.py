@@ -173,6 +173,13 @@ class Task(Vocabulary):
     autoencoding = "autoencoding", "Encodes images into latents and decodes them back."
 
 
+class Layout(Vocabulary):
+    """How a checkpoint names its tensors."""
+
+    original = "original", "The training code's names (`model.diffusion_model.input_blocks...`), as in .ckpt and single-file .safetensors."
+    diffusers = "diffusers", "The diffusers library's names (`down_blocks...`), as in a diffusers folder's `unet` weights."
+
+
 class ComponentKind(Vocabulary):
     """The role a component plays inside a release."""
 
@@ -330,6 +337,8 @@ class Checkpoint(Model):
     """Size in bytes (maintained by `tools/sync_hub.py --write`)."""
     sha256: Annotated[str, Field(pattern=SHA256_PATTERN)] | None = None
     """SHA-256 of the file (maintained by `tools/sync_hub.py --write`)."""
+    fingerprint: RecordId | None = None
+    """The fingerprint record of the denoiser this file holds (its distinctive tensors and their shapes)."""
     source: SourceId
     """Which entry of `sources` states what the file holds."""
 
@@ -552,11 +561,40 @@ class Release(Lineage):
     """How unsafe content was kept out of training data or outputs, in the project's own words."""
 
 
+TENSOR_NAME_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
+
+
+class Derivation(Model):
+    """How a fingerprint's shapes were obtained, so that anyone can obtain them again."""
+
+    source: SourceId
+    """The entry of `sources` the shapes come from: the publisher's config at a pinned commit, or a Hub file header."""
+    command: Text
+    """The command that derives the shapes from that source, e.g. `python tools/fingerprint.py v1-inference.yaml`."""
+
+
+class Fingerprint(Record):
+    """The distinctive tensors of a denoiser architecture and their shapes: what a checkpoint's header must show."""
+
+    kind: Literal["fingerprint"]
+    """Always `fingerprint`."""
+    architecture: Annotated[Architecture, Strict(False)]
+    """The denoiser's design."""
+    layout: Annotated[Layout, Strict(False)]
+    """How the tensors are named."""
+    tensors: Annotated[dict[Annotated[str, Field(pattern=TENSOR_NAME_PATTERN)], list[Count]], Field(min_length=1)]
+    """Tensor name -> shape, for the tensors that tell architectures apart: the first and last convolutions, the first
+    cross-attention's key projection, the transformer's input projection, the class or size embedding."""
+    derived: Derivation
+    """Where the shapes come from and how."""
+
+
 KINDS: dict[str, type[Record]] = {
     "release": Release,
     "component": Component,
     "dataset": Dataset,
     "organization": Organization,
+    "fingerprint": Fingerprint,
 }
 
 

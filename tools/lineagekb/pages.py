@@ -16,7 +16,7 @@ from .graph import SMALL_SITE, family_dot, legend
 from .load import KnowledgeBase
 from .markdown import code, environment, finalize, folder, graph_placeholder, link
 from .schema import field_reference, schema_text
-from .weights import identify_data
+from .weights import identify_data, weight_evidence
 
 
 class PageContext:
@@ -66,8 +66,16 @@ def record_page(site: Site, record: model.Record, edit_url: str) -> str:
         family = site.family_of.get(record.id)
         values["family"] = link(model.Family(family).heading, f"../families/{family}.md") if family else None
     values.update(text_encoder_details=text_encoder_details, license_details=license_details, inference_details=inference_details)
+    values["evidence"] = lambda parent: edge_evidence(knowledge, record, parent)
     values["used_by"] = site.used_by.get(record.id, [])
     return front_matter(record.name, tags(knowledge, record)) + site.env.get_template(f"{record.kind}.md.j2").render(values)
+
+
+def edge_evidence(knowledge: KnowledgeBase, record: model.Record, parent: model.Parent) -> str:
+    """What the checkpoints' fingerprints say of an edge; pipeline and successor edges share no weights to compare."""
+    if parent.relation not in model.WEIGHT_RELATIONS:
+        return "not a weight edge"
+    return str(weight_evidence(knowledge, record, parent.id))
 
 
 def text_encoder_details(encoder: model.TextEncoderUse) -> Markup:
@@ -195,7 +203,8 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     rows = [release_row(site, release) for release in in_family_order] if small else []
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context)
     result["releases/timeline.md"] = env.get_template("timeline.md.j2").render(months=timeline(knowledge), c=context)
-    for name, kind in (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization)):
+    kinds = (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization), ("fingerprints", model.Fingerprint))
+    for name, kind in kinds:
         result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(title=name.capitalize(), records=knowledge.of_kind(kind), ctx=context)
     result["reference/fields.md"] = field_reference()
     result["reference/graphs.md"] = env.get_template("graphs.md.j2").render()

@@ -202,10 +202,8 @@ def _direct_errors(schema: dict[str, Any]) -> None:
 def json_schema() -> dict[str, Any]:
     """One schema for every record file: any of the record kinds, told apart by `kind` (an if/then per kind, so a
     validator reports the problems of the kind a record says it is, not those of another kind)."""
-    union = typing.Annotated[
-        model.Release | model.Component | model.Dataset | model.Organization,
-        model.Field(discriminator="kind"),
-    ]
+    kinds = tuple(model.KINDS.values())
+    union = typing.Annotated[typing.Union[kinds], model.Field(discriminator="kind")]  # type: ignore[valid-type]  # noqa: UP007 - built from a tuple
     generated = TypeAdapter(union).json_schema()  # type: ignore[arg-type]
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

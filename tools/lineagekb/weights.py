@@ -180,6 +180,15 @@ def latent_channels(knowledge: KnowledgeBase, release: model.Release) -> int | N
     return latent.value if latent else None
 
 
+def matching_fingerprints(knowledge: KnowledgeBase, header: Header) -> list[str]:
+    """The fingerprint records whose every tensor the header lists with the same shape."""
+    return [
+        fingerprint.id
+        for fingerprint in knowledge.of_kind(model.Fingerprint)
+        if all(name in header.tensors and list(header.tensors[name].shape) == shape for name, shape in fingerprint.tensors.items())
+    ]
+
+
 def architecture_key(reading: Reading) -> str | None:
     """The key under which `architecture_index` files the releases a header's shapes fit."""
     if reading.transformer:
@@ -236,3 +245,101 @@ def identify_data(knowledge: KnowledgeBase) -> str:
         "checkpoints": dict(sorted(checkpoints.items())),
     }
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+ORIGINAL_UNET = "model.diffusion_model."
+
+
+def unet_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The UNet's `params` in an LDM (`model.params.unet_config`) or SGM (`model.params.network_config`) config."""
+    params = config.get("model", {}).get("params", {})
+    unet = params.get("unet_config") or params.get("network_config")
+    if not isinstance(unet, dict) or not isinstance(unet.get("params"), dict):
+        raise ValueError("no model.params.unet_config or network_config with params (expected an LDM or SGM inference config)")
+    return dict(unet["params"])
+
+
+def unet_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
+    """The distinctive tensors of an LDM/SGM `UNetModel` and their shapes, in the original layout, from its params:
+    the first convolution `conv_nd(dims, in_channels, model_channels, 3)`, the last `conv_nd(dims, model_channels,
+    out_channels, 3)`, the first cross-attention's `to_k = Linear(context_dim, inner_dim)` and the transformer's
+    `proj_in` (a Linear with `use_linear_in_transformer`, else a 1x1 convolution), and `label_emb` when the model takes
+    a vector (`adm_in_channels`)."""
+    channels = int(params["model_channels"])
+    levels = list(params.get("channel_mult", [1, 2, 4, 4]))
+    blocks = int(params["num_res_blocks"])
+    depth = params.get("transformer_depth", 1)
+    depths = depth if isinstance(depth, list) else [depth] * len(levels)
+    attention = set(params.get("attention_resolutions", []))
+    tensors = {
+        f"{ORIGINAL_UNET}input_blocks.0.0.weight": [channels, int(params["in_channels"]), 3, 3],
+        f"{ORIGINAL_UNET}out.2.weight": [int(params["out_channels"]), channels, 3, 3],
+    }
+    context = params.get("context_dim")
+    for level, mult in enumerate(levels):
+        if 2**level in attention and depths[level] > 0 and context:
+            width = channels * int(mult)
+            block = f"{ORIGINAL_UNET}input_blocks.{1 + level * (blocks + 1)}.1"
+            # the SDXL refiner gives one context width per level
+            tensors[f"{block}.transformer_blocks.0.attn2.to_k.weight"] = [width, int(context[level] if isinstance(context, list) else context)]
+            tensors[f"{block}.proj_in.weight"] = [width, width] if params.get("use_linear_in_transformer") else [width, width, 1, 1]
+            break
+    classes = params.get("num_classes")
+    if classes == "sequential" and params.get("adm_in_channels"):
+        tensors[f"{ORIGINAL_UNET}label_emb.0.0.weight"] = [channels * 4, int(params["adm_in_channels"])]
+    elif isinstance(classes, int):
+        tensors[f"{ORIGINAL_UNET}label_emb.weight"] = [classes, channels * 4]
+    return tensors
+
+
+def compare_shapes(child: dict[str, list[int]], parent: dict[str, list[int]], grown_inputs: int = 0) -> tuple[int, str | None]:
+    """How many tensors both fingerprints name, and the first whose shapes differ (None when all agree). The first
+    convolution may take `grown_inputs` more channels in the child: a variant that concatenates a mask, depth map or
+    image to its parent's input keeps the parent's other weights."""
+    first_conv = f"{ORIGINAL_UNET}input_blocks.0.0.weight"
+    shared = sorted(set(child) & set(parent))
+    for name in shared:
+        a, b = child[name], parent[name]
+        grew = name == first_conv and len(a) == len(b) == 4 and a[1] - b[1] == grown_inputs and a[:1] + a[2:] == b[:1] + b[2:]
+        if a != b and not grew:
+            return len(shared), f"{name}: {a} here, {b} in the parent"
+    return len(shared), None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the fingerprints say of one weight edge."""
+
+    compared: int
+    """Tensors both ends' fingerprints name (0: no header evidence yet)."""
+    differs: str | None
+    """The first tensor whose shapes differ, when one does."""
+
+    def __str__(self) -> str:
+        if self.differs:
+            return f"different architecture ({self.differs})"
+        if self.compared:
+            return f"weights shape-compatible ({self.compared} of {self.compared} tensors)"
+        return "no header evidence yet"
+
+
+def fingerprint_of(knowledge: KnowledgeBase, record: model.Record) -> model.Fingerprint | None:
+    """The fingerprint a record's checkpoints point to (the first that names one)."""
+    for item in getattr(record, "checkpoints", []):
+        found = knowledge.records.get(item.fingerprint) if item.fingerprint else None
+        if isinstance(found, model.Fingerprint):
+            return found
+    return None
+
+
+def weight_evidence(knowledge: KnowledgeBase, record: model.Record, parent_id: str) -> Evidence:
+    """The fingerprints of a record and a parent, compared where both are known and named alike."""
+    child, parent = fingerprint_of(knowledge, record), knowledge.records.get(parent_id)
+    theirs = fingerprint_of(knowledge, parent) if parent else None
+    if child is None or theirs is None or child.layout is not theirs.layout:
+        return Evidence(0, None)
+    grown = 0
+    if isinstance(record, model.Release) and isinstance(parent, model.Release):
+        grown = EXTRA_INPUT_CHANNELS.get(record.task.value, 0) - EXTRA_INPUT_CHANNELS.get(parent.task.value, 0)
+    compared, differs = compare_shapes(child.tensors, theirs.tensors, grown)
+    return Evidence(compared, differs)

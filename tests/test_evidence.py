@@ -1,0 +1,135 @@
+"""Evidence from the weights: fingerprints derived from the publishers' configs confirm or refute weight edges."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, run_tool
+from lineagekb import model
+from lineagekb.check import validate
+from lineagekb.load import KnowledgeBase
+from lineagekb.weights import compare_shapes, unet_config, unet_fingerprint, weight_evidence
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    found, problems = validate(REPO / "lineage")
+    assert problems == []
+    return found
+
+
+def weight_edges(knowledge: KnowledgeBase, families: set[str]) -> list[tuple[model.Release, model.Parent]]:
+    return [
+        (release, parent)
+        for release in knowledge.releases
+        if release.family.value in families
+        for parent in release.parents
+        if parent.relation in model.WEIGHT_RELATIONS
+    ]
+
+
+def test_every_sd_1_and_2_weight_edge_is_confirmed_by_its_fingerprints(knowledge: KnowledgeBase) -> None:
+    edges = weight_edges(knowledge, {"sd-1", "sd-2"})
+    assert len(edges) >= 12
+    for release, parent in edges:
+        evidence = weight_evidence(knowledge, release, parent.id)
+        assert evidence.differs is None and evidence.compared >= 4, (release.id, parent.id, str(evidence))
+
+
+def test_newer_weight_edges_with_fingerprints_are_confirmed(knowledge: KnowledgeBase) -> None:
+    evidence = {(r.id, p.id, p.relation.value): str(weight_evidence(knowledge, r, p.id)) for r, p in weight_edges(knowledge, {"sdxl"})}
+    assert evidence[("sdxl-turbo", "sdxl-1-0-base", "finetune")] == "weights shape-compatible (5 of 5 tensors)"
+    assert evidence[("sdxl-1-0-inpainting-0-1", "sdxl-1-0-base", "finetune")] == "no header evidence yet"  # diffusers folder only
+
+
+def test_reparenting_sd_2_base_onto_sd_1_5_fails_validation(tmp_path: Path) -> None:
+    lineage = tmp_path / "lineage"
+    shutil.copytree(REPO / "lineage", lineage)
+    record = lineage / "releases" / "sd-v2-0-base.yaml"
+    text = record.read_text(encoding="utf-8")
+    parents = '  - {id: sd-v1-5, relation: finetune, source: readme, quote: "resumed from sd-v1-5"}\n'
+    text = text.replace("from_scratch: true\n", "from_scratch: false\nparents:\n" + parents)
+    record.write_text(text, encoding="utf-8")
+    result = run_tool("validate", str(lineage))
+    assert result.returncode == 1
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "id: sd-v1-5" in row)
+    expected = (
+        f"releases/sd-v2-0-base.yaml:{line}: parents[0].id: the weights cannot come from 'sd-v1-5' by finetune: "
+        "model.diffusion_model.input_blocks.1.1.proj_in.weight: [320, 320] here, [320, 320, 1, 1] in the parent"
+    )
+    assert expected in result.stderr, result.stderr
+
+
+def test_a_variant_may_grow_its_first_convolution_by_what_its_task_adds() -> None:
+    base = {"model.diffusion_model.input_blocks.0.0.weight": [320, 4, 3, 3], "model.diffusion_model.out.2.weight": [4, 320, 3, 3]}
+    inpainting = {**base, "model.diffusion_model.input_blocks.0.0.weight": [320, 9, 3, 3]}
+    assert compare_shapes(inpainting, base, grown_inputs=5) == (2, None)
+    assert compare_shapes(inpainting, base, grown_inputs=0)[1] is not None
+    assert compare_shapes(base, {"other": [1]}) == (0, None)
+
+
+def test_fingerprints_are_derived_from_config_params() -> None:
+    config = {
+        "model": {
+            "params": {
+                "network_config": {
+                    "target": "sgm.modules.diffusionmodules.openaimodel.UNetModel",
+                    "params": {
+                        "in_channels": 4,
+                        "out_channels": 4,
+                        "model_channels": 384,
+                        "num_res_blocks": 2,
+                        "channel_mult": [1, 2, 4, 4],
+                        "attention_resolutions": [4, 2],
+                        "transformer_depth": 4,
+                        "context_dim": [1280, 1280, 1280, 1280],
+                        "use_linear_in_transformer": True,
+                        "num_classes": "sequential",
+                        "adm_in_channels": 2560,
+                    },
+                }
+            }
+        }
+    }
+    tensors = unet_fingerprint(unet_config(config))
+    assert tensors == yaml.safe_load((REPO / "lineage" / "fingerprints" / "sdxl-refiner-unet.yaml").read_text())["tensors"]
+    with pytest.raises(ValueError):
+        unet_config({"model": {"params": {}}})
+
+
+def test_fingerprint_command_prints_the_tensors_and_refuses_other_files(tmp_path: Path) -> None:
+    config = tmp_path / "v1.yaml"
+    params = {
+        "in_channels": 4,
+        "out_channels": 4,
+        "model_channels": 320,
+        "num_res_blocks": 2,
+        "channel_mult": [1, 2, 4, 4],
+        "attention_resolutions": [4, 2, 1],
+        "num_heads": 8,
+        "context_dim": 768,
+    }
+    config.write_text(yaml.safe_dump({"model": {"params": {"unet_config": {"params": params}}}}), encoding="utf-8")
+    result = run_tool("fingerprint", str(config))
+    assert result.returncode == 0
+    printed = yaml.safe_load(result.stdout)["tensors"]
+    assert printed == yaml.safe_load((REPO / "lineage" / "fingerprints" / "sd-1-unet.yaml").read_text())["tensors"]
+    other = tmp_path / "other.yaml"
+    other.write_text("a: 1\n", encoding="utf-8")
+    refused = run_tool("fingerprint", str(other))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert re.search(r"cannot derive a fingerprint: no model\.params", refused.stderr)
+
+
+def test_release_pages_show_each_edges_evidence(knowledge: KnowledgeBase) -> None:
+    from lineagekb.pages import pages
+
+    generated = pages(knowledge)
+    assert "| finetune | weights shape\\-compatible \\(4 of 4 tensors\\) |" in generated["releases/sd-v1-5.md"]
+    assert "| refines | not a weight edge |" in generated["releases/sdxl-1-0-refiner.md"]
+    assert "fingerprints/sd-2-unet.md" in generated and "sd-v2-1" in generated["fingerprints/sd-2-unet.md"]
