@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,11 @@ def test_untouched_hub_is_in_sync_and_only_metadata_is_fetched() -> None:
     assert len(output["checked"]) == ALL_REPOS
     assert {f["kind"] for f in output["findings"]} <= {"revision", "file-changed", "prediction-type", "resolution"}
     downloads = [path for _, path in fake.requests if "/resolve/" in path]
-    assert downloads and all(path.endswith(".json") for path in downloads)
+    assert downloads and all(path.endswith((".json", ".safetensors")) for path in downloads)
+    # a checkpoint is only ever asked for its header, by range request: never its weights
+    weights = [path for path in downloads if path.endswith(".safetensors")]
+    assert weights and sorted(weights) == sorted(path for path, _ in fake.ranges)
+    assert all(re.fullmatch(r"bytes=\d+-\d+", value) and int(value.split("-")[1]) <= 100_000 for _, value in fake.ranges)
     owners = ("/api/models/", "/CompVis/", "/stable", "/sd2", "/stabilityai/", "/black-forest-labs/", "/diffusers/")
     assert all(path.startswith(owners) for _, path in fake.requests)
 

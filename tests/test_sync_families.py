@@ -147,3 +147,17 @@ def test_json_findings_carry_their_place_and_how_the_hub_value_was_found() -> No
     assert dev["hub_value"] is None and dev["detail"] == "no text encoder #2; the pipeline has: text_encoder"
     text, _ = run_sync(scenario("families"), *RECORDS, *FAST)
     assert "512 (transformer sample_size 64 x 8)" in text.stdout
+
+
+def test_a_checkpoint_header_that_no_longer_fits_its_fingerprint_is_drift() -> None:
+    """The sync reads each fingerprinted safetensors header by range request and compares the distinctive tensors."""
+    changed = {
+        "model.diffusion_model.input_blocks.0.0.weight": {"dtype": "F16", "shape": [320, 9, 3, 3]},
+        "model.diffusion_model.out.2.weight": {"dtype": "F16", "shape": [4, 320, 3, 3]},
+    }
+    result, fake = run_sync({"stabilityai/sdxl-turbo": {"headers": {"sd_xl_turbo_1.0_fp16.safetensors": changed}}}, "--json", "sdxl-turbo", *FAST)
+    assert result.returncode == 1, result.stderr
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["kind"] == "header-changed"]
+    assert finding["field"].endswith(".fingerprint") and finding["record_value"] == "sdxl-base-unet" and finding["hub_value"] is None
+    assert finding["detail"] == "model.diffusion_model.input_blocks.0.0.weight: [320, 4, 3, 3] in sdxl-base-unet, [320, 9, 3, 3] in the header"
+    assert {path.rsplit("/", 1)[1] for path, _ in fake.ranges} == {"sd_xl_turbo_1.0.safetensors", "sd_xl_turbo_1.0_fp16.safetensors"}

@@ -75,6 +75,14 @@ class HfClient:
         except Exception as error:
             raise translate(error, self.timeout) from None
 
+    def header(self, repo: str, revision: str | None, path: str) -> dict[str, list[int]]:
+        # range requests for the header only (huggingface_hub reads the first 100 kB, then the rest of a longer header)
+        try:
+            metadata = self.api.parse_safetensors_file_metadata(repo, path, revision=revision, timeout=self.timeout)
+            return {name: list(info.shape) for name, info in metadata.tensors.items()}
+        except Exception as error:
+            raise translate(error, self.timeout) from None
+
     def children(self, repo: str, relation: str, limit: int) -> list[hub.Child]:
         try:
             models = self.api.list_models(filter=f"base_model:{relation}:{repo}", sort="downloads", limit=limit)

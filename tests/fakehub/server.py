@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -52,6 +53,8 @@ class FakeHub:
         children = hub / "children.json"
         self.children = json.loads(children.read_text(encoding="utf-8")) if children.exists() else []
         self.requests: list[tuple[str, str]] = []
+        self.ranges: list[tuple[str, str]] = []
+        """(path, Range header) of the requests that asked for part of a file."""
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
         self._load()
@@ -71,6 +74,11 @@ class FakeHub:
         self.server.server_close()
 
     def _load(self) -> None:
+        recorded = self.root / "headers.json"
+        headers = json.loads(recorded.read_text(encoding="utf-8")) if recorded.exists() else {}
+        for repo, files in headers.items():
+            for path, tensors in files.items():
+                self.files[(repo.lower(), path)] = safetensors_header(tensors)
         for path in sorted((self.root / "models").glob("*/*.json")):
             info = json.loads(path.read_text(encoding="utf-8"))
             self.models[info["id"].lower()] = info
@@ -106,6 +114,8 @@ class FakeHub:
             entry["size"] = facts.get("size", entry["size"])
             entry["lfs"] = {"sha256": facts.get("sha256", entry.get("lfs", {}).get("sha256", "0" * 64)), "size": entry["size"], "pointerSize": 135}
         info["siblings"] = [siblings[name] for name in sorted(siblings)]
+        for path, tensors in change.get("headers", {}).items():
+            self.files[(key, path)] = safetensors_header(tensors)
         for path, values in change.get("configs", {}).items():
             config = json.loads(self.files[(key, path)])
             config.update(values)
@@ -122,6 +132,20 @@ class FakeHub:
             seen = self.counts[repo.lower()]
         times = change.get("times")
         return change if times is None or seen <= times else None
+
+
+def safetensors_header(tensors: dict[str, dict[str, Any]]) -> bytes:
+    """The start of a safetensors file listing these tensors ({name: {dtype, shape}}): its 8-byte header length and
+    JSON header, without the data region (a range request never reaches it)."""
+    header, offset = {}, 0
+    for name, tensor in tensors.items():
+        size = 2 if tensor["dtype"] in ("F16", "BF16") else 4
+        for n in tensor["shape"]:
+            size *= n
+        header[name] = {**tensor, "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    return len(raw).to_bytes(8, "little") + raw
 
 
 class _Server(ThreadingHTTPServer):
@@ -149,6 +173,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             parts = [p for p in url.path.split("/") if p]
             with hub.lock:
                 hub.requests.append((self.command, self.path))
+                if self.headers.get("Range"):
+                    hub.ranges.append((self.path, self.headers["Range"]))
             if hub.latency:
                 time.sleep(hub.latency)
             if parts[:2] == ["api", "models"] and len(parts) == 2:
@@ -235,7 +261,14 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if content is None:
                 return self.send(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": info["sha"]}, head)
             blob = next((s["blobId"] for s in info["siblings"] if s["rfilename"] == path), "0" * 40)
-            self.send(200, content, {"X-Repo-Commit": info["sha"], "ETag": f'"{blob}"', "Content-Type": "text/plain; charset=utf-8"}, head)
+            headers = {"X-Repo-Commit": info["sha"], "ETag": f'"{blob}"', "Content-Type": "text/plain; charset=utf-8"}
+            wanted = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range", ""))
+            if wanted:
+                start, end = int(wanted.group(1)), int(wanted.group(2))
+                part = content[start : end + 1]
+                headers["Content-Range"] = f"bytes {start}-{start + len(part) - 1}/{len(content)}"
+                return self.send(206, part, headers, head)
+            self.send(200, content, headers, head)
 
         def list_models(self, query: dict[str, list[str]]) -> None:
             wanted = set(query.get("filter", []))

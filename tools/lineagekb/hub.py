@@ -54,6 +54,16 @@ class RepoFacts:
     """Parsed JSON of the diffusers configs read, by path."""
     configs_unread: str | None = None
     """Why the configs could not be read, when they could not."""
+    headers: dict[str, dict[str, list[int]] | str] = field(default_factory=dict)
+    """The tensors (name -> shape) of the safetensors files whose headers were read, by path; or why one was not."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What to ask about one repository: its configs (a diffusers release) and the headers of some of its files."""
+
+    configs: bool = False
+    headers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,10 @@ class HubClient(Protocol):
         """Models declaring `repo` as their base model with this relation, most downloaded first."""
         ...
 
+    def header(self, repo: str, revision: str | None, path: str) -> dict[str, list[int]]:
+        """The tensors a safetensors file's header lists, name -> shape, read by range request (never the weights)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Retry:
@@ -134,10 +148,11 @@ class Retry:
         raise Unavailable(f"{last.reason} (after {self.attempts} attempts)")
 
 
-def fetch(client: HubClient, repo: str, retry: Retry, with_configs: bool) -> RepoFacts:
-    """A repository's facts and, for a diffusers-format one, the configs that reveal recorded facts."""
+def fetch(client: HubClient, repo: str, retry: Retry, job: Job) -> RepoFacts:
+    """A repository's facts, the configs that reveal recorded facts (diffusers format), and the asked-for headers."""
     facts = retry.call(lambda: client.model(repo))
-    if not with_configs or "model_index.json" not in facts.files:
+    facts = _replace(facts, headers=headers(client, facts, retry, job.headers)) if job.headers else facts
+    if not job.configs or "model_index.json" not in facts.files:
         return facts
     configs: dict[str, Any] = {}
     for path in CONFIG_FILES:
@@ -153,22 +168,35 @@ def fetch(client: HubClient, repo: str, retry: Retry, with_configs: bool) -> Rep
     return _replace(facts, configs=configs)
 
 
+def headers(client: HubClient, facts: RepoFacts, retry: Retry, paths: frozenset[str]) -> dict[str, dict[str, list[int]] | str]:
+    """The headers of the files at `paths` that the repository has, or why each could not be read."""
+    found: dict[str, dict[str, list[int]] | str] = {}
+    for path in sorted(paths):
+        if path not in facts.files:
+            continue
+        try:
+            found[path] = retry.call(lambda path=path: client.header(facts.id, facts.sha, path))  # type: ignore[misc]
+        except HubError as error:
+            found[path] = error.reason
+    return found
+
+
 def _replace(facts: RepoFacts, **changes: Any) -> RepoFacts:
     return RepoFacts(**{**facts.__dict__, **changes})
 
 
 def gather(
-    jobs: Iterable[tuple[str, bool]],
+    jobs: Iterable[tuple[str, Job]],
     client: HubClient,
     retry: Retry,
     concurrency: int,
     progress: Callable[[str], None] = lambda repo: None,
 ) -> dict[str, RepoFacts | HubError]:
-    """Fetch each (repo, with_configs) job on a bounded thread pool; a failure is kept as the repo's answer."""
+    """Fetch each (repo, job) on a bounded thread pool; a failure is kept as the repo's answer."""
 
-    def one(repo: str, with_configs: bool) -> RepoFacts | HubError:
+    def one(repo: str, job: Job) -> RepoFacts | HubError:
         try:
-            return fetch(client, repo, retry, with_configs)
+            return fetch(client, repo, retry, job)
         except HubError as error:
             return error
         except Exception as error:  # noqa: BLE001 - one repo's surprise must not end the run for the others
@@ -176,7 +204,7 @@ def gather(
 
     answers: dict[str, RepoFacts | HubError] = {}
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = {pool.submit(one, repo, configs): repo for repo, configs in jobs}
+        futures = {pool.submit(one, repo, job): repo for repo, job in jobs}
         for future in as_completed(futures):
             answers[futures[future]] = future.result()
             progress(futures[future])

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import model
 from .document import Location
-from .hub import HubError, NotFound, RepoFacts
+from .hub import HubError, Job, NotFound, RepoFacts
 from .load import KnowledgeBase
 from .problems import field_path
 
@@ -25,6 +25,7 @@ KINDS = (
     "resolution",
     "text-encoder",
     "shift",
+    "header-changed",
     "revision",
 )
 CLASS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -117,20 +118,24 @@ def hub_records(knowledge: KnowledgeBase, ids: list[str] | None = None) -> list[
     return [r for r in chosen if ids is None or r.id in ids]
 
 
-def jobs(records: list[model.Lineage]) -> dict[str, bool]:
-    """The repositories to ask about, and whether their configs are wanted (a release's own repos, and the repos
-    holding a release's diffusers-format checkpoint, e.g. SD 3 Medium's separate `-diffusers` repository)."""
-    wanted: dict[str, bool] = {}
+def jobs(records: list[model.Lineage]) -> dict[str, Job]:
+    """The repositories to ask about, whether their configs are wanted (a release's own repos, and the repos holding a
+    release's diffusers-format checkpoint, e.g. SD 3 Medium's separate `-diffusers` repository), and which files'
+    headers to read (the fingerprinted safetensors checkpoints, in the repo that holds them)."""
+    configs: dict[str, bool] = {}
+    headers: dict[str, set[str]] = {}
     for record in records:
         assert record.hub is not None
         release = isinstance(record, model.Release)
         for repo in [record.hub.repo, *record.hub.mirrors]:
-            wanted[repo] = wanted.get(repo, False) or release
+            configs[repo] = configs.get(repo, False) or release
         for checkpoint in record.checkpoints:
             if checkpoint.repo:
                 diffusers = release and checkpoint.format is model.CheckpointFormat.diffusers
-                wanted[checkpoint.repo] = wanted.get(checkpoint.repo, False) or diffusers
-    return wanted
+                configs[checkpoint.repo] = configs.get(checkpoint.repo, False) or diffusers
+            if checkpoint.fingerprint and checkpoint.file.endswith(".safetensors"):
+                headers.setdefault(checkpoint.repo or record.hub.repo, set()).add(checkpoint.file)
+    return {repo: Job(wanted, frozenset(headers.get(repo, ()))) for repo, wanted in configs.items()}
 
 
 def compare(knowledge: KnowledgeBase, records: list[model.Lineage], answers: Answers) -> SyncResult:
@@ -389,3 +394,20 @@ class _Comparison:
             self.add(facts.id, "file-changed", (*loc, "size_bytes"), checkpoint.size_bytes, entry.size, checkpoint.source)
         if entry.sha256 is not None and entry.sha256 != checkpoint.sha256:
             self.add(facts.id, "file-changed", (*loc, "sha256"), checkpoint.sha256, entry.sha256, checkpoint.source)
+        self.check_header(facts, checkpoint, loc)
+
+    def check_header(self, facts: RepoFacts, checkpoint: model.Checkpoint, loc: Location) -> None:
+        """The live header of a fingerprinted safetensors file against its fingerprint's distinctive tensors."""
+        fingerprint = self.knowledge.records.get(checkpoint.fingerprint) if checkpoint.fingerprint else None
+        header = facts.headers.get(checkpoint.file)
+        if not isinstance(fingerprint, model.Fingerprint) or header is None:
+            return
+        if isinstance(header, str):
+            self.result.unchecked.append(Unchecked(self.record.id, facts.id, f"header of {checkpoint.file} not read: {header}"))
+            return
+        for name, shape in fingerprint.tensors.items():
+            found = header.get(name)
+            if found != shape:
+                detail = f"{name}: {shape} in {fingerprint.id}, {'absent' if found is None else found} in the header"
+                self.add(facts.id, "header-changed", (*loc, "fingerprint"), fingerprint.id, None, checkpoint.source, detail)
+                return
