@@ -133,3 +133,14 @@ def test_release_pages_show_each_edges_evidence(knowledge: KnowledgeBase) -> Non
     assert "| finetune | weights shape\\-compatible \\(4 of 4 tensors\\) |" in generated["releases/sd-v1-5.md"]
     assert "| refines | not a weight edge |" in generated["releases/sdxl-1-0-refiner.md"]
     assert "fingerprints/sd-2-unet.md" in generated and "sd-v2-1" in generated["fingerprints/sd-2-unet.md"]
+
+
+def test_the_edges_table_and_comparison_rows_carry_the_evidence(knowledge: KnowledgeBase) -> None:
+    from lineagekb.export import edge_rows
+    from lineagekb.pages import Site, release_row
+
+    rows = {(row["child"], row["parent"], row["relation"]): row for row in edge_rows(knowledge)}
+    assert rows[("sd-v1-5", "sd-v1-2", "finetune")]["weights_evidence"] == "weights shape-compatible (4 of 4 tensors)"
+    assert rows[("sdxl-1-0-refiner", "sdxl-1-0-base", "refines")]["weights_evidence"] == ""
+    row = release_row(Site(knowledge), knowledge.records["sd-v2-1"])
+    assert "shapes match \\(4 tensors\\)" in row["parents"]

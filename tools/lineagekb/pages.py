@@ -263,7 +263,10 @@ def release_row(site: Site, release: model.Release) -> dict[str, Any]:
         "family": release.family.heading,
         "organization": short_link(knowledge, release.organization.value),
         "released": release.released.value if release.released else "",
-        "parents": Markup("<br>").join(short_link(knowledge, p.id) + finalize(f" ({parent_relation(p)})") for p in release.parents) or from_scratch,
+        "parents": Markup("<br>").join(
+            short_link(knowledge, p.id) + finalize(f" ({parent_relation(p)}{evidence_mark(knowledge, release, p)})") for p in release.parents
+        )
+        or from_scratch,
         "architecture": release.architecture.value.value if release.architecture else "",
         "steps": f"{steps:,}" if steps is not None else "",
         "resolution": release.resolution.value if release.resolution else "",
@@ -287,6 +290,14 @@ def license_text(license: model.License | None) -> str:
 def parent_relation(parent: model.Parent) -> str:
     """A parent edge's relation, with the distillation method where there is one."""
     return f"{parent.relation.value}, {parent.method.value}" if parent.method else parent.relation.value
+
+
+def evidence_mark(knowledge: KnowledgeBase, release: model.Release, parent: model.Parent) -> str:
+    """A short word on what the fingerprints say of a weight edge, for a table cell."""
+    if parent.relation not in model.WEIGHT_RELATIONS:
+        return ""
+    evidence = weight_evidence(knowledge, release, parent.id)
+    return "; shapes differ" if evidence.differs else f"; shapes match ({evidence.compared} tensors)" if evidence.compared else ""
 
 
 def short_link(knowledge: KnowledgeBase, record_id: str) -> Markup:

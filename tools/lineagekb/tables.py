@@ -15,6 +15,7 @@ from typing import Any
 from . import model
 from .lineage import Histories
 from .load import KnowledgeBase
+from .weights import weight_evidence
 
 CSV_COLUMNS = [
     "id",
@@ -39,7 +40,7 @@ CSV_COLUMNS = [
     "mirrors",
     "note",
 ]
-EDGE_COLUMNS = ["child", "parent", "relation", "method", "source_url", "quote"]
+EDGE_COLUMNS = ["child", "parent", "relation", "method", "weights_evidence", "source_url", "quote"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -116,7 +117,15 @@ def lineage_parents(knowledge: KnowledgeBase) -> Iterator[tuple[model.Lineage, m
 def edge_rows(knowledge: KnowledgeBase) -> list[dict[str, str]]:
     """One row per parent of every release and component, sorted by child, in the order the record lists them."""
     rows = [
-        {"child": record.id, "parent": p.id, "relation": p.relation, "method": p.method, "source_url": record.sources[p.source].url, "quote": p.quote}
+        {
+            "child": record.id,
+            "parent": p.id,
+            "relation": p.relation,
+            "method": p.method,
+            "weights_evidence": str(weight_evidence(knowledge, record, p.id)) if p.relation in model.WEIGHT_RELATIONS else None,
+            "source_url": record.sources[p.source].url,
+            "quote": p.quote,
+        }
         for record in knowledge.of_kind(model.Lineage)
         for p in record.parents
     ]
