@@ -94,6 +94,21 @@ def page(browser):
     context.close()
 
 
+def search(page, query: str) -> str:
+    """Type a query into Material's search box as a person would, and the text of the results."""
+    page.locator(".md-search__input").click()
+    results = page.locator(".md-search-result__item")
+    for _ in range(3):  # the search index loads in a worker; a query typed before it is ready finds nothing
+        page.keyboard.type(query)
+        try:
+            results.first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.locator(".md-search__input").fill("")
+    results.first.wait_for(timeout=5_000)
+    return page.locator(".md-search-result__list").inner_text()
+
+
 def heading(page) -> str:
     """The page title as shown, without the permalink mark."""
     return page.locator("h1").inner_text().removesuffix("¶").strip()
@@ -132,17 +147,7 @@ def test_comparison_table_fits_and_filters_by_family(browser, served: str) -> No
 
 def test_search_for_v_prediction_finds_sd_2_0(page, served: str) -> None:
     page.goto(served + "/")
-    page.locator(".md-search__input").click()
-    results = page.locator(".md-search-result__item")
-    for _ in range(3):  # the search index loads in a worker; a query typed before it is ready finds nothing
-        page.keyboard.type("v-prediction")
-        try:
-            results.first.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            page.locator(".md-search__input").fill("")
-    results.first.wait_for(timeout=5_000)
-    assert "Stable Diffusion v2 (SD 2.0-v, 768-v)" in page.locator(".md-search-result__list").inner_text()
+    assert "Stable Diffusion v2 (SD 2.0-v, 768-v)" in search(page, "v-prediction")
     assert page.console_errors == []
     assert page.off_origin == []
 
@@ -194,17 +199,7 @@ def test_hostile_names_run_nowhere(page, served: str) -> None:
     assert page.title().startswith("</title><script>alert(1)</script>")
     assert heading(page).startswith("</title><script>alert(1)</script>")
     assert page.locator(".md-tag", has_text="<img src=x onerror=alert(2)>").count() >= 1
-    page.locator(".md-search__input").click()
-    results = page.locator(".md-search-result__item")
-    for _ in range(3):
-        page.keyboard.type("onerror")
-        try:
-            results.first.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            page.locator(".md-search__input").fill("")
-    results.first.wait_for(timeout=5_000)
-    assert HOSTILE_NAME.split(" <img")[0] in page.locator(".md-search-result__list").inner_text()
+    assert HOSTILE_NAME.split(" <img")[0] in search(page, "onerror")
     assert dialogs == []
     assert page.console_errors == []
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
