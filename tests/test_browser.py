@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_hostile import HOSTILE_NAME, hostile_records
 
@@ -226,6 +227,19 @@ def test_identify_page_reads_a_dropped_header_and_finds_a_pasted_hash(page, serv
     found.wait_for(timeout=10_000)
     assert "unet-ctx768-extra0" in found.inner_text() and "Stable Diffusion v1-5" in found.inner_text()
     assert "Stable Diffusion v2-1" not in found.inner_text()
+    tensors = yaml.safe_load((REPO / "lineage" / "fingerprints" / "sd-2-inpainting-unet.yaml").read_text(encoding="utf-8"))["tensors"]
+    header = json.dumps({name: {"dtype": "F16", "shape": shape, "data_offsets": [0, 0]} for name, shape in tensors.items()}).encode()
+    page.evaluate(
+        """(content) => {
+            const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "inpainting.safetensors"));
+            document.querySelector(".lineage-identify__drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+        }""",
+        base64.b64encode(len(header).to_bytes(8, "little") + header).decode(),
+    )
+    page.get_by_text("Architecture sd-2-inpainting-unet").wait_for(timeout=10_000)
+    assert "Stable Diffusion v2 inpainting" in page.locator(".lineage-identify__architecture").inner_text()
     sha256 = _recorded_sha256("sd-v1-5")
     page.locator(".lineage-identify__hash").fill(sha256[:10].upper())
     match = page.locator(".lineage-identify__match").first

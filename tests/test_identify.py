@@ -157,3 +157,22 @@ def test_bad_inputs_get_one_clear_line_each(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert run_tool("identify").returncode == 2
+
+
+def test_every_fingerprint_names_its_releases(tmp_path: Path) -> None:
+    """A header with a fingerprint's tensors is named by that fingerprint, and lists the releases pointing to it."""
+    import yaml
+
+    fingerprints = sorted((REPO / "lineage" / "fingerprints").glob("*.yaml"))
+    files = []
+    for path in fingerprints:
+        tensors = yaml.safe_load(path.read_text(encoding="utf-8"))["tensors"]
+        files.append(write_safetensors(tmp_path / f"{path.stem}.safetensors", {name: ("F16", shape) for name, shape in tensors.items()}))
+    code, found = identify(*files)
+    assert code == 0
+    for path, result in zip(fingerprints, found, strict=True):
+        assert result["architecture"]["id"] == path.stem, result
+        assert path.stem in result["fingerprints"] and result["architecture"]["releases"]
+    named = {Path(f["file"]).stem: f["architecture"]["releases"] for f in found}
+    assert named["flux-1-dev-transformer"] == ["flux-1-dev"] and named["flux-1-schnell-transformer"] == ["flux-1-schnell"]
+    assert named["sd-2-inpainting-unet"] == ["sd-v2-0-inpainting"]

@@ -7,20 +7,26 @@ import yaml
 
 from lineagekb import cli
 from lineagekb.escape import terminal
-from lineagekb.weights import unet_config, unet_fingerprint
+from lineagekb.weights import flux_fingerprint, flux_params, unet_config, unet_fingerprint
 
 
 def main(argv: list[str] | None = None) -> int:
     args = cli.parser(
-        "Print the `tensors:` of a fingerprint record, derived from an LDM or SGM inference config (the publisher's YAML "
-        "at a pinned commit). Pure arithmetic on the config's UNet params: no model is built and no weights are read.",
-        "  python tools/fingerprint.py stablediffusion/configs/stable-diffusion/v2-inference.yaml",
+        "Print the `tensors:` of a fingerprint record, derived from the publisher's config at a pinned commit: an LDM or "
+        "SGM inference YAML, or the FluxParams in FLUX.1's util.py (read as text, never imported). Pure arithmetic on "
+        "the params: no model is built and no weights are read.",
+        "  python tools/fingerprint.py stablediffusion/configs/stable-diffusion/v2-inference.yaml\n"
+        "  python tools/fingerprint.py flux/src/flux/util.py --name flux-dev",
     )
-    args.add_argument("config", type=Path, help="an LDM or SGM inference config (YAML)")
+    args.add_argument("config", type=Path, help="an LDM or SGM inference config (YAML), or FLUX.1's src/flux/util.py")
+    args.add_argument("--name", help="with util.py: the model's key in its `configs`, e.g. flux-dev")
     options = args.parse_args(argv)
     try:
-        params = unet_config(yaml.safe_load(options.config.read_text(encoding="utf-8")))
-        tensors = unet_fingerprint(params)
+        text = options.config.read_text(encoding="utf-8")
+        if options.config.suffix == ".py":
+            tensors = flux_fingerprint(flux_params(text, options.name or ""))
+        else:
+            tensors = unet_fingerprint(unet_config(yaml.safe_load(text)))
     except (OSError, yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError) as error:
         print(terminal(f"{options.config}: cannot derive a fingerprint: {error}"), file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from lineagekb.weights import (
     EXTRA_INPUT_CHANNELS,
     HeaderError,
     architecture_index,
+    by_fingerprint,
     candidates,
     file_hashes,
     matching_fingerprints,
@@ -69,7 +70,7 @@ def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]]
     reading = read_denoiser(header)
     found["fingerprints"] = matching_fingerprints(knowledge, header)
     found["layout"], found["dtype"] = reading.layout, reading.dtype
-    architecture = candidates(knowledge, reading, index)
+    architecture = by_fingerprint(knowledge, found["fingerprints"]) or candidates(knowledge, reading, index)
     if architecture:
         found["architecture"] = {"id": architecture[0], "releases": architecture[1]}
     if reading.ema:

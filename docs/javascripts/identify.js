@@ -51,6 +51,15 @@
     return { layout: null, dtype, ema, transformer, width: null, inChannels: null, outChannels: null };
   }
 
+  function fingerprint(header, data) {
+    // the most specific fingerprint whose every tensor the header lists with the same shape
+    const same = (a, b) => Array.isArray(a) && a.length === b.length && a.every((n, i) => n === b[i]);
+    const matches = Object.entries(data.fingerprints).filter(([, entry]) =>
+      Object.entries(entry.tensors).every(([name, shape]) => header[name] && same(header[name].shape, shape)));
+    matches.sort(([a, x], [b, y]) => Object.keys(y.tensors).length - Object.keys(x.tensors).length || (a < b ? 1 : -1));
+    return matches.length ? { key: matches[0][0], releases: matches[0][1].releases } : null;
+  }
+
   function architecture(found, data) {
     let key = found.transformer;
     if (!key && found.width) {
@@ -66,7 +75,7 @@
     target.replaceChildren(text("p", `Reading the header of ${file.name}…`));
     readHeader(file, data).then((header) => {
       const found = reading(header, data);
-      const match = architecture(found, data);
+      const match = fingerprint(header, data) || architecture(found, data);
       const lines = [text("p", `${file.name}: ${file.size.toLocaleString("en")} bytes, ${Object.keys(header).length} tensors`)];
       lines.push(text("p", `Layout: ${found.layout || "not recognised"}; dtype: ${found.dtype || "none"}${found.ema ? "; holds EMA weights next to the training weights" : ""}`));
       if (found.inChannels && found.outChannels && found.inChannels !== found.outChannels) {

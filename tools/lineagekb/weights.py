@@ -4,6 +4,7 @@ here unpickles a `.ckpt` or reads the tensors' data."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -189,6 +190,17 @@ def matching_fingerprints(knowledge: KnowledgeBase, header: Header) -> list[str]
     ]
 
 
+def by_fingerprint(knowledge: KnowledgeBase, matched: list[str]) -> tuple[str, list[str]] | None:
+    """The most specific of the fingerprints a header matches (the one naming most tensors: [dev] over [schnell], which
+    lacks the guidance embedder) and the releases whose checkpoints point to it."""
+    if not matched:
+        return None
+    fingerprints = [knowledge.records[f] for f in matched]
+    best = max(fingerprints, key=lambda f: (len(f.tensors), f.id))  # type: ignore[attr-defined]
+    releases = [r.id for r in knowledge.releases if any(c.fingerprint == best.id for c in r.checkpoints)]
+    return best.id, releases
+
+
 def architecture_key(reading: Reading) -> str | None:
     """The key under which `architecture_index` files the releases a header's shapes fit."""
     if reading.transformer:
@@ -242,6 +254,13 @@ def identify_data(knowledge: KnowledgeBase) -> str:
         "transformer_keys": TRANSFORMER_KEYS,
         "extra_input_channels": EXTRA_INPUT_CHANNELS,
         "architectures": architecture_index(knowledge),
+        "fingerprints": {
+            f.id: {
+                "tensors": f.tensors,
+                "releases": [{"id": r.id, "name": r.name} for r in knowledge.releases if any(c.fingerprint == f.id for c in r.checkpoints)],
+            }
+            for f in knowledge.of_kind(model.Fingerprint)
+        },
         "checkpoints": dict(sorted(checkpoints.items())),
     }
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
@@ -343,3 +362,35 @@ def weight_evidence(knowledge: KnowledgeBase, record: model.Record, parent_id: s
         grown = EXTRA_INPUT_CHANNELS.get(record.task.value, 0) - EXTRA_INPUT_CHANNELS.get(parent.task.value, 0)
     compared, differs = compare_shapes(child.tensors, theirs.tensors, grown)
     return Evidence(compared, differs)
+
+
+def flux_params(source: str, name: str) -> dict[str, Any]:
+    """The `FluxParams(...)` of the model called `name` in black-forest-labs/flux's `src/flux/util.py` `configs`,
+    read as literals from the source text (the module is never imported)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == name and isinstance(value, ast.Call):
+                    params = next((k.value for k in value.keywords if k.arg == "params"), None)
+                    if isinstance(params, ast.Call):
+                        return {k.arg: ast.literal_eval(k.value) for k in params.keywords if k.arg}
+    raise ValueError(f"no {name!r} entry with FluxParams in the configs (expected black-forest-labs/flux src/flux/util.py)")
+
+
+def flux_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
+    """The distinctive tensors of a FLUX.1 transformer (`src/flux/model.py`), from its `FluxParams`: the image and
+    text input projections `Linear(in_channels | context_in_dim, hidden_size)`, the timestep, vector and (guidance-
+    distilled models only) guidance embedders `MLPEmbedder(in_dim, hidden_size)`, the last double-stream block's
+    `qkv = Linear(hidden, 3 * hidden)` (which also fixes the depth), and the final `Linear(hidden, in_channels)`."""
+    hidden, channels = int(params["hidden_size"]), int(params["in_channels"])
+    tensors = {
+        "img_in.weight": [hidden, channels],
+        "txt_in.weight": [hidden, int(params["context_in_dim"])],
+        "time_in.in_layer.weight": [hidden, 256],
+        "vector_in.in_layer.weight": [hidden, int(params["vec_in_dim"])],
+        f"double_blocks.{int(params['depth']) - 1}.img_attn.qkv.weight": [3 * hidden, hidden],
+        "final_layer.linear.weight": [channels, hidden],
+    }
+    if params.get("guidance_embed"):
+        tensors["guidance_in.in_layer.weight"] = [hidden, 256]
+    return tensors
