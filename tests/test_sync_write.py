@@ -124,3 +124,19 @@ def test_an_interrupted_run_changes_nothing(records: Path) -> None:
     assert process.returncode == 130, stderr
     assert "interrupted; no record was changed" in stderr and "Traceback" not in stderr
     assert snapshot(records / "lineage") == before
+
+
+def test_write_fills_a_missing_fingerprint_from_the_live_header(records: Path) -> None:
+    """A safetensors checkpoint without its fingerprint gets the one its header fits, read by range request."""
+    turbo = records / "lineage" / "releases" / "sdxl-turbo.yaml"
+    text = turbo.read_text(encoding="utf-8")
+    dropped = text.replace("    fingerprint: sdxl-base-unet\n", "", 1)
+    assert dropped != text
+    turbo.write_text(dropped, encoding="utf-8")
+    found, _ = run_sync(None, "--json", "sdxl-turbo", *FAST, cwd=records)
+    [finding] = [f for f in json.loads(found.stdout)["findings"] if f["kind"] == "fingerprint"]
+    assert finding["severity"] == "info" and finding["hub_value"] == "sdxl-base-unet"
+    assert finding["detail"].startswith("every tensor of sdxl-base-unet in the header read at revision ")
+    result, _ = run_sync(None, "--write", "sdxl-turbo", *FAST, cwd=records)
+    assert result.returncode in (0, 1), result.stderr
+    assert turbo.read_text(encoding="utf-8").count("fingerprint: sdxl-base-unet") == text.count("fingerprint: sdxl-base-unet")

@@ -26,6 +26,7 @@ KINDS = (
     "text-encoder",
     "shift",
     "header-changed",
+    "fingerprint",
     "revision",
 )
 CLASS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -63,8 +64,9 @@ class Finding:
 
     @property
     def writable(self) -> bool:
-        """Whether `--write` updates this value: revision, last-modified, file sizes and hashes, removal; never curated facts."""
-        return self.kind in ("revision", "file-changed") or (self.kind == "repo-missing" and self.loc == ("hub", "status"))
+        """Whether `--write` updates this value: revision, last-modified, file sizes and hashes, removal, a missing
+        fingerprint that the live header fits; never curated facts."""
+        return self.kind in ("revision", "file-changed", "fingerprint") or (self.kind == "repo-missing" and self.loc == ("hub", "status"))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,7 +135,10 @@ def jobs(records: list[model.Lineage]) -> dict[str, Job]:
             if checkpoint.repo:
                 diffusers = release and checkpoint.format is model.CheckpointFormat.diffusers
                 configs[checkpoint.repo] = configs.get(checkpoint.repo, False) or diffusers
-            if checkpoint.fingerprint and checkpoint.file.endswith(".safetensors"):
+            # a record with a fingerprinted file gets every safetensors file's header read: a file without its
+            # fingerprint yet may fit one (`--write` fills it in)
+            fingerprinted = any(c.fingerprint for c in record.checkpoints)
+            if fingerprinted and checkpoint.file.endswith(".safetensors"):
                 headers.setdefault(checkpoint.repo or record.hub.repo, set()).add(checkpoint.file)
     return {repo: Job(wanted, frozenset(headers.get(repo, ()))) for repo, wanted in configs.items()}
 
@@ -400,10 +405,17 @@ class _Comparison:
         """The live header of a fingerprinted safetensors file against its fingerprint's distinctive tensors."""
         fingerprint = self.knowledge.records.get(checkpoint.fingerprint) if checkpoint.fingerprint else None
         header = facts.headers.get(checkpoint.file)
-        if not isinstance(fingerprint, model.Fingerprint) or header is None:
+        if header is None:
             return
         if isinstance(header, str):
             self.result.unchecked.append(Unchecked(self.record.id, facts.id, f"header of {checkpoint.file} not read: {header}"))
+            return
+        if not isinstance(fingerprint, model.Fingerprint):
+            fits = [f for f in self.knowledge.of_kind(model.Fingerprint) if all(header.get(n) == s for n, s in f.tensors.items())]
+            if fits:
+                best = max(fits, key=lambda f: (len(f.tensors), f.id))
+                detail = f"every tensor of {best.id} in the header read at revision {facts.sha or 'main'}"
+                self.add(facts.id, "fingerprint", (*loc, "fingerprint"), None, best.id, checkpoint.source, detail)
             return
         for name, shape in fingerprint.tensors.items():
             found = header.get(name)
