@@ -212,32 +212,15 @@ def test_identify_page_reads_a_dropped_header_and_finds_a_pasted_hash(page, serv
     from test_identify import unet
 
     header = json.dumps({name: {"dtype": dtype, "shape": shape, "data_offsets": [0, 0]} for name, (dtype, shape) in unet(768).items()}).encode()
-    content = base64.b64encode(len(header).to_bytes(8, "little") + header + b"\0" * 64).decode()
     page.goto(served + "/identify/")
-    page.evaluate(
-        """(content) => {
-            const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], "mystery.safetensors"));
-            document.querySelector(".lineage-identify__drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
-        }""",
-        content,
-    )
+    drop_file(page, "mystery.safetensors", len(header).to_bytes(8, "little") + header + b"\0" * 64)
     found = page.locator(".lineage-identify__architecture")
     found.wait_for(timeout=10_000)
     assert "unet-ctx768-extra0" in found.inner_text() and "Stable Diffusion v1-5" in found.inner_text()
     assert "Stable Diffusion v2-1" not in found.inner_text()
     tensors = yaml.safe_load((REPO / "lineage" / "fingerprints" / "sd-2-inpainting-unet.yaml").read_text(encoding="utf-8"))["tensors"]
     header = json.dumps({name: {"dtype": "F16", "shape": shape, "data_offsets": [0, 0]} for name, shape in tensors.items()}).encode()
-    page.evaluate(
-        """(content) => {
-            const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], "inpainting.safetensors"));
-            document.querySelector(".lineage-identify__drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
-        }""",
-        base64.b64encode(len(header).to_bytes(8, "little") + header).decode(),
-    )
+    drop_file(page, "inpainting.safetensors", len(header).to_bytes(8, "little") + header)
     page.get_by_text("Architecture sd-2-inpainting-unet").wait_for(timeout=10_000)
     assert "Stable Diffusion v2 inpainting" in page.locator(".lineage-identify__architecture").inner_text()
     sha256 = _recorded_sha256("sd-v1-5")
@@ -249,6 +232,19 @@ def test_identify_page_reads_a_dropped_header_and_finds_a_pasted_hash(page, serv
     page.get_by_text("No recorded checkpoint file has this hash.").wait_for(timeout=5_000)
     assert page.console_errors == []
     assert page.off_origin == []
+
+
+def drop_file(page, name: str, content: bytes) -> None:
+    """Drop a file with `content` on the identify page's drop zone, as a person dragging it there would."""
+    page.evaluate(
+        """([name, content]) => {
+            const bytes = Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name));
+            document.querySelector(".lineage-identify__drop").dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+        }""",
+        [name, base64.b64encode(content).decode()],
+    )
 
 
 def _recorded_sha256(release_id: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import model
 from .document import Location
-from .escape import FORBIDDEN_IN_LINE, visible
+from .escape import spell_out
 from .lineage import edges
 from .load import KnowledgeBase
 from .problems import field_path
@@ -455,7 +455,7 @@ def fixed_kind(node: Any) -> str | None:
 
 def plain(value: Any) -> str:
     """A name or value read from a schema file, which nothing validates: one line, control characters spelled out."""
-    return FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), str(value))
+    return spell_out(str(value))
 
 
 def parsed_schema(content: bytes | None) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .escape import FORBIDDEN_IN_LINE, markdown_code, terminal, visible
+from .escape import markdown_code, spell_out, terminal
 from .load import KnowledgeBase
 from .sync import Finding, SyncResult, Unchecked
 
@@ -114,7 +114,7 @@ def as_json(result: SyncResult, discovered: list[Discovered] | None = None) -> s
 def _escape(value: str, property: bool = False) -> str:
     """A workflow command's data: percent-encoded as the runner decodes it, other control characters spelled out."""
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    value = FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), value)
+    value = spell_out(value)
     return value.replace(":", "%3A").replace(",", "%2C") if property else value
 
 

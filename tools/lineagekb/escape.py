@@ -21,15 +21,20 @@ def visible(char: str) -> str:
     return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
 
 
+def spell_out(text: str, forbidden: re.Pattern[str] = FORBIDDEN_IN_LINE) -> str:
+    """`text` with every character `forbidden` matches written as its visible escape."""
+    return forbidden.sub(lambda match: visible(match.group()), text)
+
+
 def terminal(text: str) -> str:
     """One line for a terminal or CI log: control characters shown escaped, and never a workflow command (`::`)."""
-    shown = FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), text)
+    shown = spell_out(text)
     return "\\x3a" + shown[1:] if shown.startswith("::") else shown
 
 
 def html_text(text: str) -> str:
     """Text for HTML that a template inserts as it is (page titles and tag names in the site theme)."""
-    return html.escape(FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), text), quote=True)
+    return html.escape(spell_out(text), quote=True)
 
 
 def no_workflow_commands(markdown: str) -> str:
@@ -41,7 +46,7 @@ def no_workflow_commands(markdown: str) -> str:
 def markdown_code(text: str) -> str:
     """Inline code in GitHub Markdown, fenced with more backticks than the text holds: no markup, link or image in it
     is interpreted, and a mention stays text."""
-    shown = FORBIDDEN_IN_LINE.sub(lambda match: visible(match.group()), text)
+    shown = spell_out(text)
     longest = max((len(run) for run in re.findall(r"`+", shown)), default=0)
     fence = "`" * (longest + 1)
     padding = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""

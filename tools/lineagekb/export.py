@@ -11,7 +11,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import model
-from .escape import FORBIDDEN, visible
+from .escape import FORBIDDEN, spell_out
 from .export_schema import FORMAT_VERSION, export_schema, export_schema_text
 from .lineage import Histories
 from .load import KnowledgeBase, cyclic_gc_paused
@@ -79,7 +79,7 @@ def to_json(knowledge: KnowledgeBase) -> str:
 
 def xml_text(text: str) -> str:
     """XML character data: markup characters as entities, and characters XML 1.0 cannot hold spelled out."""
-    return escape(FORBIDDEN.sub(lambda match: visible(match.group()), text))
+    return escape(spell_out(text, FORBIDDEN))
 
 
 GRAPHML_NODE_KEYS = {

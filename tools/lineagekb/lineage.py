@@ -74,26 +74,6 @@ class Graph:
             frontier = level
         return shown, 0
 
-    def families(self, ids: set[str]) -> list[list[str]]:
-        """The records of `ids` grouped into families (connected through edges among them), each sorted, largest first."""
-        family_of: dict[str, int] = {}
-        found: list[list[str]] = []
-        for start in sorted(ids):
-            if start in family_of:
-                continue
-            family_of[start] = len(found)
-            members, stack = [start], [start]
-            while stack:
-                current = stack.pop()
-                for edge in self.children.get(current, []) + self.parents.get(current, []):
-                    for neighbour in (edge.parent, edge.child):
-                        if neighbour in ids and neighbour not in family_of:
-                            family_of[neighbour] = len(found)
-                            members.append(neighbour)
-                            stack.append(neighbour)
-            found.append(sorted(members))
-        return sorted(found, key=lambda members: (-len(members), members[0]))
-
 
 def release_families(graph: Graph) -> dict[str, list[str]]:
     """Release ids grouped by their `family`, in the vocabulary's order, each sorted by release date then id."""

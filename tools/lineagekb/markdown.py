@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import model
-from .escape import FORBIDDEN, visible
+from .escape import FORBIDDEN, spell_out
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"} | {c: "\\" + c for c in "\\`*_{}[]()#+-.!|~"})
@@ -27,7 +27,7 @@ def graph_placeholder(key: str) -> Markup:
 def escape_markdown(text: str) -> Markup:
     """Text from a record, safe inside Markdown and the HTML it becomes; control characters are spelled out."""
     escaped = text.translate(_ESCAPES)
-    return Markup(FORBIDDEN.sub(lambda match: visible(match.group()), escaped) if FORBIDDEN.search(escaped) else escaped)
+    return Markup(spell_out(escaped, FORBIDDEN) if FORBIDDEN.search(escaped) else escaped)
 
 
 def safe_url(url: str) -> str:
