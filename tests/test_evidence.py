@@ -44,7 +44,44 @@ def test_every_sd_1_and_2_weight_edge_is_confirmed_by_its_fingerprints(knowledge
 def test_newer_weight_edges_with_fingerprints_are_confirmed(knowledge: KnowledgeBase) -> None:
     evidence = {(r.id, p.id, p.relation.value): str(weight_evidence(knowledge, r, p.id)) for r, p in weight_edges(knowledge, {"sdxl"})}
     assert evidence[("sdxl-turbo", "sdxl-1-0-base", "finetune")] == "weights shape-compatible (5 of 5 tensors)"
-    assert evidence[("sdxl-1-0-inpainting-0-1", "sdxl-1-0-base", "finetune")] == "no header evidence yet"  # diffusers folder only
+    # a diffusers folder against an original single file: compared tensor by tensor through the layouts' names
+    assert evidence[("sdxl-1-0-inpainting-0-1", "sdxl-1-0-base", "finetune")] == "weights shape-compatible (5 of 5 tensors)"
+
+
+def test_an_edge_to_a_model_without_published_weights_says_no_evidence_is_possible(knowledge: KnowledgeBase) -> None:
+    dev = knowledge.records["flux-1-dev"]
+    assert str(weight_evidence(knowledge, dev, "flux-1-pro")) == "no header evidence possible (the parent's weights are not published)"
+
+
+def test_layouts_are_compared_by_what_each_tensor_is() -> None:
+    params = {"in_channels": 4, "out_channels": 4, "model_channels": 320, "num_res_blocks": 2, "attention_resolutions": [4, 2, 1], "context_dim": 768}
+    original = unet_fingerprint(params)
+    diffusers = unet_fingerprint(params, "diffusers")
+    assert "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight" in diffusers
+    assert compare_shapes(diffusers, original) == (4, None)
+    wider = unet_fingerprint({**params, "context_dim": 1024}, "diffusers")
+    assert compare_shapes(wider, original)[1] == (
+        "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight: [320, 1024] here, [320, 768] in the parent"
+    )
+    sdxl = {**params, "attention_resolutions": [4, 2], "num_classes": "sequential", "adm_in_channels": 2816}
+    assert "add_embedding.linear_1.weight" in unet_fingerprint(sdxl, "diffusers", sgm=True)
+    assert "class_embedding.linear_1.weight" in unet_fingerprint(sdxl, "diffusers", sgm=False)
+    assert "class_embedding.weight" in unet_fingerprint({**params, "num_classes": 1000}, "diffusers")
+
+
+def test_a_checkpoint_points_to_a_fingerprint_of_its_own_layout(tmp_path: Path) -> None:
+    lineage = tmp_path / "lineage"
+    shutil.copytree(REPO / "lineage", lineage)
+    record = lineage / "releases" / "sdxl-1-0-inpainting-0-1.yaml"
+    text = record.read_text(encoding="utf-8").replace("fingerprint: sdxl-inpainting-unet-diffusers", "fingerprint: sdxl-base-unet")
+    record.write_text(text, encoding="utf-8")
+    result = run_tool("validate", str(lineage))
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "fingerprint: sdxl-base-unet" in row)
+    assert result.returncode == 1
+    assert (
+        f"releases/sdxl-1-0-inpainting-0-1.yaml:{line}: checkpoints[0].fingerprint: a diffusers checkpoint names its tensors in the "
+        "diffusers layout, but 'sdxl-base-unet' is in the original layout"
+    ) in result.stderr, result.stderr
 
 
 def test_reparenting_sd_2_base_onto_sd_1_5_fails_validation(tmp_path: Path) -> None:
@@ -96,7 +133,7 @@ def test_fingerprints_are_derived_from_config_params() -> None:
             }
         }
     }
-    tensors = unet_fingerprint(unet_config(config))
+    tensors = unet_fingerprint(*unet_config(config)[:1])
     assert tensors == yaml.safe_load((REPO / "lineage" / "fingerprints" / "sdxl-refiner-unet.yaml").read_text())["tensors"]
     with pytest.raises(ValueError):
         unet_config({"model": {"params": {}}})
@@ -124,6 +161,13 @@ def test_fingerprint_command_prints_the_tensors_and_refuses_other_files(tmp_path
     refused = run_tool("fingerprint", str(other))
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert re.search(r"cannot derive a fingerprint: no model\.params", refused.stderr)
+    sgm = tmp_path / "sd_xl_base.yaml"
+    sdxl = {**params, "attention_resolutions": [4, 2], "context_dim": 2048, "use_linear_in_transformer": True}
+    sgm.write_text(yaml.safe_dump({"model": {"params": {"network_config": {"params": {**sdxl, "num_classes": "sequential", "adm_in_channels": 2816}}}}}))
+    inpainting = run_tool("fingerprint", str(sgm), "--layout", "diffusers", "--in-channels", "9")
+    assert inpainting.returncode == 0, inpainting.stderr
+    record = yaml.safe_load((REPO / "lineage" / "fingerprints" / "sdxl-inpainting-unet-diffusers.yaml").read_text())
+    assert yaml.safe_load(inpainting.stdout)["tensors"] == record["tensors"]
 
 
 def test_release_pages_show_each_edges_evidence(knowledge: KnowledgeBase) -> None:

@@ -161,3 +161,15 @@ def test_a_checkpoint_header_that_no_longer_fits_its_fingerprint_is_drift() -> N
     assert finding["field"].endswith(".fingerprint") and finding["record_value"] == "sdxl-base-unet" and finding["hub_value"] is None
     assert finding["detail"] == "model.diffusion_model.input_blocks.0.0.weight: [320, 4, 3, 3] in sdxl-base-unet, [320, 9, 3, 3] in the header"
     assert {path.rsplit("/", 1)[1] for path, _ in fake.ranges} == {"sd_xl_turbo_1.0.safetensors", "sd_xl_turbo_1.0_fp16.safetensors"}
+
+
+def test_a_diffusers_folder_with_a_fingerprint_has_its_weights_header_read() -> None:
+    """A diffusers folder names no model; its single weights file's header is read and compared like a file's."""
+    repo = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
+    quiet, fake = run_sync(None, "--json", "sdxl-1-0-inpainting-0-1", *FAST)
+    assert [f for f in json.loads(quiet.stdout)["findings"] if f["kind"] == "header-changed"] == [], quiet.stdout
+    assert [path.rsplit("/", 2)[1:] for path, _ in fake.ranges] == [["unet", "diffusion_pytorch_model.safetensors"]]
+    base = {"conv_in.weight": {"dtype": "F32", "shape": [320, 4, 3, 3]}, "conv_out.weight": {"dtype": "F32", "shape": [4, 320, 3, 3]}}
+    result, _ = run_sync({repo: {"headers": {"unet/diffusion_pytorch_model.safetensors": base}}}, "--json", "sdxl-1-0-inpainting-0-1", *FAST)
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["kind"] == "header-changed"]
+    assert finding["detail"] == "conv_in.weight: [320, 9, 3, 3] in sdxl-inpainting-unet-diffusers, [320, 4, 3, 3] in the header"

@@ -18,7 +18,7 @@ from .load import KnowledgeBase, cyclic_gc_paused, load, load_files
 from .problems import Problem
 from .weights import weight_evidence
 
-SOURCE_FIELDS = ("source", "follows")
+SOURCE_FIELDS = ("source", "follows", "naming")
 
 
 def check(knowledge: KnowledgeBase) -> list[Problem]:
@@ -34,6 +34,7 @@ def check(knowledge: KnowledgeBase) -> list[Problem]:
         check_parents,
         check_availability,
         check_weight_shapes,
+        check_fingerprint_layouts,
     ):
         problems += checker(knowledge)
     return sorted(problems)
@@ -310,3 +311,22 @@ def validate_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[Know
     with cyclic_gc_paused():
         knowledge, problems = load_files(root, files)
         return knowledge, sorted(problems + check(knowledge))
+
+
+def check_fingerprint_layouts(knowledge: KnowledgeBase) -> list[Problem]:
+    """A checkpoint's fingerprint names tensors as its format does: a diffusers folder's in the diffusers layout, a
+    `.ckpt` or single `.safetensors` file's in the original one."""
+    problems = []
+    for record in knowledge.of_kind(model.Lineage):
+        for index, item in enumerate(record.checkpoints):
+            fingerprint = knowledge.records.get(item.fingerprint) if item.fingerprint else None
+            if not isinstance(fingerprint, model.Fingerprint):
+                continue
+            expected = model.Layout.diffusers if item.format is model.CheckpointFormat.diffusers else model.Layout.original
+            if fingerprint.layout is not expected:
+                message = (
+                    f"a {item.format.value} checkpoint names its tensors in the {expected.value} layout, but {fingerprint.id!r} "
+                    f"is in the {fingerprint.layout.value} layout (point to the fingerprint of the {expected.value} layout)"
+                )
+                problems.append(knowledge.problem(record.id, ("checkpoints", index, "fingerprint"), message))
+    return problems

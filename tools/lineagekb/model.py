@@ -564,6 +564,17 @@ class Release(Lineage):
 TENSOR_NAME_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
 
 
+class Adjustment(Model):
+    """A change the derivation makes to the config's params, with the source that states it: for a release that
+    publishes no config of its own but says how it differs from one that does."""
+
+    option: Text
+    """The command's option that makes the change, e.g. `--in-channels 9`."""
+    source: SourceId
+    quote: Text
+    """The source's words that state the change."""
+
+
 class Derivation(Model):
     """How a fingerprint's shapes were obtained, so that anyone can obtain them again."""
 
@@ -571,6 +582,11 @@ class Derivation(Model):
     """The entry of `sources` the shapes come from: the publisher's config at a pinned commit, or a Hub file header."""
     command: Text
     """The command that derives the shapes from that source, e.g. `python tools/fingerprint.py v1-inference.yaml`."""
+    naming: SourceId | None = None
+    """The entry of `sources` that defines the layout's tensor names, when they are not the training code's (the
+    diffusers library's conversion of original checkpoints)."""
+    adjusted: list[Adjustment] = []
+    """Changes the command makes to the config's params, each with its own source."""
 
 
 class Fingerprint(Record):

@@ -120,6 +120,20 @@ def hub_records(knowledge: KnowledgeBase, ids: list[str] | None = None) -> list[
     return [r for r in chosen if ids is None or r.id in ids]
 
 
+DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors"
+"""The weights file of a diffusers folder (when not sharded)."""
+
+
+def weights_file(checkpoint: model.Checkpoint) -> str | None:
+    """The safetensors file whose header shows a checkpoint's tensors: the file itself, or a diffusers folder's
+    single weights file (read only for a folder with a fingerprint: the folder name does not say which model it holds)."""
+    if checkpoint.file.endswith(".safetensors"):
+        return checkpoint.file
+    if checkpoint.format is model.CheckpointFormat.diffusers and checkpoint.fingerprint:
+        return checkpoint.file.rstrip("/") + "/" + DIFFUSERS_WEIGHTS
+    return None
+
+
 def jobs(records: list[model.Lineage]) -> dict[str, Job]:
     """The repositories to ask about, whether their configs are wanted (a release's own repos, and the repos holding a
     release's diffusers-format checkpoint, e.g. SD 3 Medium's separate `-diffusers` repository), and which files'
@@ -138,8 +152,9 @@ def jobs(records: list[model.Lineage]) -> dict[str, Job]:
             # a record with a fingerprinted file gets every safetensors file's header read: a file without its
             # fingerprint yet may fit one (`--write` fills it in)
             fingerprinted = any(c.fingerprint for c in record.checkpoints)
-            if fingerprinted and checkpoint.file.endswith(".safetensors"):
-                headers.setdefault(checkpoint.repo or record.hub.repo, set()).add(checkpoint.file)
+            weights = weights_file(checkpoint)
+            if fingerprinted and weights:
+                headers.setdefault(checkpoint.repo or record.hub.repo, set()).add(weights)
     return {repo: Job(wanted, frozenset(headers.get(repo, ()))) for repo, wanted in configs.items()}
 
 
@@ -391,6 +406,8 @@ class _Comparison:
             folder = name.rstrip("/") + "/"
             if not any(path.startswith(folder) for path in facts.files):
                 self.add(facts.id, "file-missing", (*loc, "file"), name, None, checkpoint.source)
+            else:
+                self.check_header(facts, checkpoint, loc)
             return
         if entry is None:
             self.add(facts.id, "file-missing", (*loc, "file"), name, None, checkpoint.source)
@@ -402,13 +419,18 @@ class _Comparison:
         self.check_header(facts, checkpoint, loc)
 
     def check_header(self, facts: RepoFacts, checkpoint: model.Checkpoint, loc: Location) -> None:
-        """The live header of a fingerprinted safetensors file against its fingerprint's distinctive tensors."""
+        """The live header of a fingerprinted safetensors file (or diffusers folder) against its fingerprint's
+        distinctive tensors."""
         fingerprint = self.knowledge.records.get(checkpoint.fingerprint) if checkpoint.fingerprint else None
-        header = facts.headers.get(checkpoint.file)
+        path = weights_file(checkpoint)
+        header = facts.headers.get(path) if path else None
         if header is None:
+            if path and path not in facts.files and checkpoint.format is model.CheckpointFormat.diffusers:
+                note = f"header of {checkpoint.file} not read: no single {DIFFUSERS_WEIGHTS} in the folder (sharded or absent)"
+                self.result.unchecked.append(Unchecked(self.record.id, facts.id, note))
             return
         if isinstance(header, str):
-            self.result.unchecked.append(Unchecked(self.record.id, facts.id, f"header of {checkpoint.file} not read: {header}"))
+            self.result.unchecked.append(Unchecked(self.record.id, facts.id, f"header of {path} not read: {header}"))
             return
         if not isinstance(fingerprint, model.Fingerprint):
             fits = [f for f in self.knowledge.of_kind(model.Fingerprint) if all(header.get(n) == s for n, s in f.tensors.items())]

@@ -269,21 +269,54 @@ def identify_data(knowledge: KnowledgeBase) -> str:
 ORIGINAL_UNET = "model.diffusion_model."
 
 
-def unet_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The UNet's `params` in an LDM (`model.params.unet_config`) or SGM (`model.params.network_config`) config."""
+@dataclass(frozen=True)
+class UnetNames:
+    """Where a layout keeps the UNet tensors a fingerprint names."""
+
+    conv_in: str
+    conv_out: str
+    attention: str
+    """The first transformer of down level `{level}`, whose index counts `{blocks}` residual blocks per level."""
+    vector_embedding: str
+    class_embedding: str
+
+
+def unet_names(layout: str, sgm: bool) -> UnetNames:
+    """Tensor names in the original layout, or in the diffusers layout as diffusers' conversion of an LDM/SGM
+    checkpoint names them: an SGM model's vector input (SDXL's pooled text and sizes) becomes `add_embedding`, an LDM
+    model's (the unCLIP image embedding) `class_embedding`."""
+    if layout == "original":
+        return UnetNames(
+            f"{ORIGINAL_UNET}input_blocks.0.0.weight",
+            f"{ORIGINAL_UNET}out.2.weight",
+            ORIGINAL_UNET + "input_blocks.{index}.1",
+            f"{ORIGINAL_UNET}label_emb.0.0.weight",
+            f"{ORIGINAL_UNET}label_emb.weight",
+        )
+    if layout == "diffusers":
+        vector = "add_embedding" if sgm else "class_embedding"
+        return UnetNames("conv_in.weight", "conv_out.weight", "down_blocks.{level}.attentions.0", f"{vector}.linear_1.weight", "class_embedding.weight")
+    raise ValueError(f"unknown layout {layout!r} (expected original or diffusers)")
+
+
+def unet_config(config: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The UNet's `params` in an LDM (`model.params.unet_config`) or SGM (`model.params.network_config`) config, and
+    whether it is an SGM config."""
     params = config.get("model", {}).get("params", {})
-    unet = params.get("unet_config") or params.get("network_config")
+    sgm = "network_config" in params
+    unet = params.get("network_config") if sgm else params.get("unet_config")
     if not isinstance(unet, dict) or not isinstance(unet.get("params"), dict):
         raise ValueError("no model.params.unet_config or network_config with params (expected an LDM or SGM inference config)")
-    return dict(unet["params"])
+    return dict(unet["params"]), sgm
 
 
-def unet_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
-    """The distinctive tensors of an LDM/SGM `UNetModel` and their shapes, in the original layout, from its params:
-    the first convolution `conv_nd(dims, in_channels, model_channels, 3)`, the last `conv_nd(dims, model_channels,
-    out_channels, 3)`, the first cross-attention's `to_k = Linear(context_dim, inner_dim)` and the transformer's
-    `proj_in` (a Linear with `use_linear_in_transformer`, else a 1x1 convolution), and `label_emb` when the model takes
-    a vector (`adm_in_channels`)."""
+def unet_fingerprint(params: dict[str, Any], layout: str = "original", sgm: bool = False) -> dict[str, list[int]]:
+    """The distinctive tensors of an LDM/SGM `UNetModel` and their shapes, from its params: the first convolution
+    `conv_nd(dims, in_channels, model_channels, 3)`, the last `conv_nd(dims, model_channels, out_channels, 3)`, the
+    first cross-attention's `to_k = Linear(context_dim, inner_dim)` and the transformer's `proj_in` (a Linear with
+    `use_linear_in_transformer`, else a 1x1 convolution), and `label_emb` when the model takes a vector
+    (`adm_in_channels`) or a class. Named as `layout` names them."""
+    names = unet_names(layout, sgm)
     channels = int(params["model_channels"])
     levels = list(params.get("channel_mult", [1, 2, 4, 4]))
     blocks = int(params["num_res_blocks"])
@@ -291,35 +324,56 @@ def unet_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
     depths = depth if isinstance(depth, list) else [depth] * len(levels)
     attention = set(params.get("attention_resolutions", []))
     tensors = {
-        f"{ORIGINAL_UNET}input_blocks.0.0.weight": [channels, int(params["in_channels"]), 3, 3],
-        f"{ORIGINAL_UNET}out.2.weight": [int(params["out_channels"]), channels, 3, 3],
+        names.conv_in: [channels, int(params["in_channels"]), 3, 3],
+        names.conv_out: [int(params["out_channels"]), channels, 3, 3],
     }
     context = params.get("context_dim")
     for level, mult in enumerate(levels):
         if 2**level in attention and depths[level] > 0 and context:
             width = channels * int(mult)
-            block = f"{ORIGINAL_UNET}input_blocks.{1 + level * (blocks + 1)}.1"
+            block = names.attention.format(level=level, index=1 + level * (blocks + 1))
             # the SDXL refiner gives one context width per level
             tensors[f"{block}.transformer_blocks.0.attn2.to_k.weight"] = [width, int(context[level] if isinstance(context, list) else context)]
             tensors[f"{block}.proj_in.weight"] = [width, width] if params.get("use_linear_in_transformer") else [width, width, 1, 1]
             break
     classes = params.get("num_classes")
     if classes == "sequential" and params.get("adm_in_channels"):
-        tensors[f"{ORIGINAL_UNET}label_emb.0.0.weight"] = [channels * 4, int(params["adm_in_channels"])]
+        tensors[names.vector_embedding] = [channels * 4, int(params["adm_in_channels"])]
     elif isinstance(classes, int):
-        tensors[f"{ORIGINAL_UNET}label_emb.weight"] = [classes, channels * 4]
+        tensors[names.class_embedding] = [classes, channels * 4]
     return tensors
 
 
+ROLES: tuple[tuple[str, str], ...] = (
+    (r"(?:model\.diffusion_model\.input_blocks\.0\.0|conv_in)\.weight", "first convolution"),
+    (r"(?:model\.diffusion_model\.out\.2|conv_out)\.weight", "last convolution"),
+    (r"(?:model\.diffusion_model\.input_blocks\.\d+\.1|down_blocks\.\d+\.attentions\.0)\.(.+)", "first transformer: {}"),
+    (r"(?:model\.diffusion_model\.label_emb\.0\.0|add_embedding\.linear_1|class_embedding\.linear_1)\.weight", "vector embedding"),
+    (r"(?:model\.diffusion_model\.label_emb|class_embedding)\.weight", "class embedding"),
+)
+"""What a fingerprint's UNet tensor is, whatever the layout names it: fingerprints in the original and the diffusers
+layout are compared role by role."""
+FIRST_CONVOLUTION = "first convolution"
+
+
+def role(name: str) -> str:
+    """The role a fingerprint's tensor plays (its own name for tensors no two layouts name differently)."""
+    for pattern, template in ROLES:
+        found = re.fullmatch(pattern, name)
+        if found:
+            return template.format(*found.groups())
+    return name
+
+
 def compare_shapes(child: dict[str, list[int]], parent: dict[str, list[int]], grown_inputs: int = 0) -> tuple[int, str | None]:
-    """How many tensors both fingerprints name, and the first whose shapes differ (None when all agree). The first
-    convolution may take `grown_inputs` more channels in the child: a variant that concatenates a mask, depth map or
-    image to its parent's input keeps the parent's other weights."""
-    first_conv = f"{ORIGINAL_UNET}input_blocks.0.0.weight"
-    shared = sorted(set(child) & set(parent))
-    for name in shared:
-        a, b = child[name], parent[name]
-        grew = name == first_conv and len(a) == len(b) == 4 and a[1] - b[1] == grown_inputs and a[:1] + a[2:] == b[:1] + b[2:]
+    """How many tensors both fingerprints name (by role, so layouts may differ), and the first whose shapes differ
+    (None when all agree). The first convolution may take `grown_inputs` more channels in the child: a variant that
+    concatenates a mask, depth map or image to its parent's input keeps the parent's other weights."""
+    theirs = {role(name): shape for name, shape in parent.items()}
+    shared = [(name, role(name)) for name in child if role(name) in theirs]
+    for name, part in sorted(shared):
+        a, b = child[name], theirs[part]
+        grew = part == FIRST_CONVOLUTION and len(a) == len(b) == 4 and a[1] - b[1] == grown_inputs and a[:1] + a[2:] == b[:1] + b[2:]
         if a != b and not grew:
             return len(shared), f"{name}: {a} here, {b} in the parent"
     return len(shared), None
@@ -333,12 +387,16 @@ class Evidence:
     """Tensors both ends' fingerprints name (0: no header evidence yet)."""
     differs: str | None
     """The first tensor whose shapes differ, when one does."""
+    unpublished: bool = False
+    """The parent's weights were never published, so no header can confirm or refute the edge."""
 
     def __str__(self) -> str:
         if self.differs:
             return f"different architecture ({self.differs})"
         if self.compared:
             return f"weights shape-compatible ({self.compared} of {self.compared} tensors)"
+        if self.unpublished:
+            return "no header evidence possible (the parent's weights are not published)"
         return "no header evidence yet"
 
 
@@ -352,10 +410,12 @@ def fingerprint_of(knowledge: KnowledgeBase, record: model.Record) -> model.Fing
 
 
 def weight_evidence(knowledge: KnowledgeBase, record: model.Record, parent_id: str) -> Evidence:
-    """The fingerprints of a record and a parent, compared where both are known and named alike."""
+    """The fingerprints of a record and a parent, compared where both are known (in either layout)."""
     child, parent = fingerprint_of(knowledge, record), knowledge.records.get(parent_id)
     theirs = fingerprint_of(knowledge, parent) if parent else None
-    if child is None or theirs is None or child.layout is not theirs.layout:
+    if isinstance(parent, model.Release) and parent.availability and parent.availability.value is model.Availability.api_only:
+        return Evidence(0, None, unpublished=True)
+    if child is None or theirs is None:
         return Evidence(0, None)
     grown = 0
     if isinstance(record, model.Release) and isinstance(parent, model.Release):
