@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from fakehub.runner import FAST, RECORDS, REPO, environment, run_sync
 from fakehub.server import FakeHub, scenario
@@ -137,6 +138,13 @@ def test_write_fills_a_missing_fingerprint_from_the_live_header(records: Path) -
     [finding] = [f for f in json.loads(found.stdout)["findings"] if f["kind"] == "fingerprint"]
     assert finding["severity"] == "info" and finding["hub_value"] == "sdxl-base-unet"
     assert finding["detail"].startswith("every tensor of sdxl-base-unet in the header read at revision ")
+    revision = finding["detail"].rsplit(" ", 1)[1]
     result, _ = run_sync(None, "--write", "sdxl-turbo", *FAST, cwd=records)
     assert result.returncode in (0, 1), result.stderr
-    assert turbo.read_text(encoding="utf-8").count("fingerprint: sdxl-base-unet") == text.count("fingerprint: sdxl-base-unet")
+    written = turbo.read_text(encoding="utf-8")
+    assert written.count("fingerprint: sdxl-base-unet") == text.count("fingerprint: sdxl-base-unet")
+    # the written pointer cites the header it was read from, at the revision read
+    assert "    fingerprint: sdxl-base-unet\n    fingerprint_source: hub-header\n" in written
+    source = yaml.safe_load(written)["sources"]["hub-header"]
+    assert source["kind"] == "hub" and source["url"].startswith(f"https://huggingface.co/stabilityai/sdxl-turbo/blob/{revision}/")
+    assert validate(records / "lineage")[1] == []

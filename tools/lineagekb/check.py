@@ -18,7 +18,7 @@ from .load import KnowledgeBase, cyclic_gc_paused, load, load_files
 from .problems import Problem
 from .weights import weight_evidence
 
-SOURCE_FIELDS = ("source", "follows", "naming")
+SOURCE_FIELDS = ("source", "follows", "naming", "fingerprint_source")
 
 
 def check(knowledge: KnowledgeBase) -> list[Problem]:

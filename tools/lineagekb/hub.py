@@ -233,3 +233,8 @@ def discover(
             except Exception as error:  # noqa: BLE001 - as in gather
                 failed[futures[future]] = Unavailable(f"unexpected {type(error).__name__}")
     return found, failed
+
+
+def header_source(repo: str, revision: str, path: str) -> dict[str, str]:
+    """The `sources` entry for a safetensors header read on the Hub: the file at the revision read."""
+    return {"url": f"https://huggingface.co/{repo}/blob/{revision}/{path}", "title": f"Header of {path} in {repo} at revision {revision[:7]}", "kind": "hub"}

@@ -339,6 +339,9 @@ class Checkpoint(Model):
     """SHA-256 of the file (maintained by `tools/sync_hub.py --write`)."""
     fingerprint: RecordId | None = None
     """The fingerprint record of the denoiser this file holds (its distinctive tensors and their shapes)."""
+    fingerprint_source: SourceId | None = None
+    """The entry of `sources` that shows the file fits its fingerprint: its header as read on the Hub at a revision
+    (written by `tools/sync_hub.py --write`)."""
     source: SourceId
     """Which entry of `sources` states what the file holds."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import model
 from .document import Location
-from .hub import HubError, Job, NotFound, RepoFacts
+from .hub import HubError, Job, NotFound, RepoFacts, header_source
 from .load import KnowledgeBase
 from .problems import field_path
 
@@ -57,6 +57,8 @@ class Finding:
     """The `sources` entry the record's value rests on."""
     detail: str | None = None
     """Where the Hub's value comes from or how it was derived, e.g. `unet sample_size 96 x 8`."""
+    cites: tuple[str, dict[str, str]] | None = None
+    """A source to add with the value (its key and entry), so that a written value says what it was read from."""
 
     @property
     def field(self) -> str:
@@ -179,7 +181,23 @@ class _Comparison:
         self.repo_records, self.result = repo_records, result
         self.document = knowledge.documents[record.id]
 
-    def add(self, repo: str, kind: str, loc: Location, record_value: Any, hub_value: Any, source: str | None = None, detail: str | None = None) -> None:
+    def header_source(self, repo: str, revision: str, path: str) -> tuple[str, dict[str, str]]:
+        """A `sources` entry for a header read on the Hub, under a key the record does not use yet."""
+        taken = set(self.record.sources) | {f.cites[0] for f in self.result.findings if f.cites and f.record == self.record.id}
+        key = next(k for k in ("hub-header", *(f"hub-header-{n}" for n in range(2, 1000))) if k not in taken)
+        return key, header_source(repo, revision, path)
+
+    def add(
+        self,
+        repo: str,
+        kind: str,
+        loc: Location,
+        record_value: Any,
+        hub_value: Any,
+        source: str | None = None,
+        detail: str | None = None,
+        cites: tuple[str, dict[str, str]] | None = None,
+    ) -> None:
         severity = "info" if record_value is None else "drift"
         self.result.findings.append(
             Finding(
@@ -194,6 +212,7 @@ class _Comparison:
                 self.document.line_of(loc),
                 source,
                 detail,
+                cites,
             )
         )
 
@@ -423,9 +442,11 @@ class _Comparison:
         distinctive tensors."""
         fingerprint = self.knowledge.records.get(checkpoint.fingerprint) if checkpoint.fingerprint else None
         path = weights_file(checkpoint)
-        header = facts.headers.get(path) if path else None
+        if path is None:
+            return
+        header = facts.headers.get(path)
         if header is None:
-            if path and path not in facts.files and checkpoint.format is model.CheckpointFormat.diffusers:
+            if path not in facts.files and checkpoint.format is model.CheckpointFormat.diffusers:
                 note = f"header of {checkpoint.file} not read: no single {DIFFUSERS_WEIGHTS} in the folder (sharded or absent)"
                 self.result.unchecked.append(Unchecked(self.record.id, facts.id, note))
             return
@@ -437,7 +458,8 @@ class _Comparison:
             if fits:
                 best = max(fits, key=lambda f: (len(f.tensors), f.id))
                 detail = f"every tensor of {best.id} in the header read at revision {facts.sha or 'main'}"
-                self.add(facts.id, "fingerprint", (*loc, "fingerprint"), None, best.id, checkpoint.source, detail)
+                cites = self.header_source(facts.id, facts.sha, path) if facts.sha else None  # only a pinned revision is cited
+                self.add(facts.id, "fingerprint", (*loc, "fingerprint"), None, best.id, checkpoint.source, detail, cites)
             return
         for name, shape in fingerprint.tensors.items():
             found = header.get(name)

@@ -276,9 +276,16 @@ class UnetNames:
     conv_in: str
     conv_out: str
     attention: str
-    """The first transformer of down level `{level}`, whose index counts `{blocks}` residual blocks per level."""
+    """The first transformer of down level `{level}` (in the original layout, input block `{index}`, which counts the
+    residual blocks of the levels before)."""
     vector_embedding: str
     class_embedding: str
+
+    @property
+    def attention_blocks(self) -> tuple[str, str]:
+        """What comes before and after the block number in the name of a down block's first cross-attention key."""
+        before, after = self.attention.split("{", 1)[0], self.attention.split("}", 1)[1]
+        return before, f"{after}.transformer_blocks.0.attn2.to_k.weight"
 
 
 def unet_names(layout: str, sgm: bool) -> UnetNames:
@@ -454,3 +461,55 @@ def flux_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
     if params.get("guidance_embed"):
         tensors["guidance_in.in_layer.weight"] = [hidden, 256]
     return tensors
+
+
+def _index(name: str, before: str) -> int:
+    """The block number that follows `before` in a tensor name."""
+    return int(name[len(before) :].split(".", 1)[0])
+
+
+def _last_block(tensors: dict[str, list[int]], prefix: str, suffix: str) -> str | None:
+    """The tensor `prefix{N}suffix` with the largest block number N (the depth shows in it)."""
+    found = [n for n in tensors if n.startswith(prefix) and n.endswith(suffix) and n[len(prefix) : -len(suffix)].isdigit()]
+    return max(found, key=lambda n: _index(n, prefix), default=None)
+
+
+def _first_block(tensors: dict[str, list[int]], prefix: str, suffix: str) -> str | None:
+    found = [n for n in tensors if n.startswith(prefix) and n.endswith(suffix) and n[len(prefix) : -len(suffix)].isdigit()]
+    return min(found, key=lambda n: _index(n, prefix), default=None)
+
+
+def header_fingerprint(tensors: dict[str, list[int]]) -> tuple[str, str, dict[str, list[int]]]:
+    """The architecture, layout and distinctive tensors of a denoiser, picked from a checkpoint header (name -> shape)
+    the way the config-derived fingerprints pick them: for an architecture whose publisher states no config we could
+    cite, a fingerprint is read from a published file's header instead. ValueError when no recorded design shows."""
+    for prefix in (ORIGINAL_UNET, ""):
+        if f"{prefix}img_in.weight" in tensors and _last_block(tensors, f"{prefix}double_blocks.", ".img_attn.qkv.weight"):
+            wanted = ["img_in.weight", "txt_in.weight", "time_in.in_layer.weight", "vector_in.in_layer.weight", "final_layer.linear.weight"]
+            picked = {f"{prefix}{n}": tensors[f"{prefix}{n}"] for n in [*wanted, "guidance_in.in_layer.weight"] if f"{prefix}{n}" in tensors}
+            last = _last_block(tensors, f"{prefix}double_blocks.", ".img_attn.qkv.weight")
+            return "flux-transformer", "original", {**picked, str(last): tensors[str(last)]}
+        last = _last_block(tensors, f"{prefix}joint_blocks.", ".x_block.attn.qkv.weight")
+        if last:
+            wanted = ["x_embedder.proj.weight", "pos_embed", "context_embedder.weight", "y_embedder.mlp.0.weight", "final_layer.linear.weight"]
+            picked = {f"{prefix}{n}": tensors[f"{prefix}{n}"] for n in wanted if f"{prefix}{n}" in tensors}
+            picked[last] = tensors[last]
+            extra = _first_block(tensors, f"{prefix}joint_blocks.", ".x_block.attn2.qkv.weight")
+            if extra:
+                picked[extra] = tensors[extra]
+            return ("mmdit-x" if extra else "mmdit"), "original", picked
+    for layout in ("original", "diffusers"):
+        names = unet_names(layout, sgm=True)
+        if names.conv_in not in tensors:
+            continue
+        key = _first_block(tensors, *names.attention_blocks)
+        picked = {n: tensors[n] for n in (names.conv_in, names.conv_out) if n in tensors}
+        if key:
+            block = key[: -len(".transformer_blocks.0.attn2.to_k.weight")]
+            picked.update({n: tensors[n] for n in (key, f"{block}.proj_in.weight") if n in tensors})
+        for embedding in (names.vector_embedding, unet_names(layout, sgm=False).vector_embedding, names.class_embedding):
+            if embedding in tensors:
+                picked[embedding] = tensors[embedding]
+                break
+        return "unet", layout, picked
+    raise ValueError("no recorded denoiser design in this header (no FLUX.1, MMDiT or UNet keys)")

@@ -38,7 +38,11 @@ def changes(findings: Iterable[Finding]) -> dict[str, list[Change]]:
     for finding in findings:
         if finding.writable:
             value = datetime.date.fromisoformat(finding.hub_value) if finding.loc == ("hub", "last_modified") else finding.hub_value
-            by_path.setdefault(finding.path, []).append((finding.loc, value))
+            edits = by_path.setdefault(finding.path, [])
+            edits.append((finding.loc, value))
+            if finding.cites:
+                key, entry = finding.cites
+                edits += [((*finding.loc[:-1], f"{finding.loc[-1]}_source"), key), (("sources", key), entry)]
     return by_path
 
 
@@ -64,6 +68,9 @@ def _set(data: Any, loc: Location, value: Any, cls: type[BaseModel]) -> None:
         return
     assert isinstance(node, CommentedMap) and isinstance(key, str)
     order = list(cls.model_fields)
+    if key not in order:  # a new entry of a free-keyed map (`sources`) goes last
+        node[key] = CommentedMap(value) if isinstance(value, dict) else value
+        return
     position = sum(1 for existing in node if existing in order and order.index(existing) < order.index(key))
     node.insert(position, key, value)
 
