@@ -188,3 +188,35 @@ def test_the_edges_table_and_comparison_rows_carry_the_evidence(knowledge: Knowl
     assert rows[("sdxl-1-0-refiner", "sdxl-1-0-base", "refines")]["weights_evidence"] == ""
     row = release_row(Site(knowledge), knowledge.records["sd-v2-1"])
     assert "shapes match \\(4 tensors\\)" in row["parents"]
+
+
+def test_each_unet_fingerprint_has_its_counterpart_in_the_other_layout(knowledge: KnowledgeBase) -> None:
+    from lineagekb.weights import counterparts, fingerprint_releases
+
+    originals = [f for f in knowledge.of_kind(model.Fingerprint) if f.architecture is model.Architecture.unet and f.layout is model.Layout.original]
+    assert len(originals) >= 10
+    for original in originals:
+        [twin] = counterparts(knowledge, original)
+        assert twin.id == f"{original.id}-diffusers" and counterparts(knowledge, twin) == [original]
+        assert fingerprint_releases(knowledge, twin) == fingerprint_releases(knowledge, original) != []
+    # inpainting differs from its base in the first convolution only: not the same architecture
+    base, inpainting = knowledge.records["sd-1-unet"], knowledge.records["sd-1-inpainting-unet-diffusers"]
+    assert isinstance(base, model.Fingerprint) and inpainting not in counterparts(knowledge, base)
+
+
+def test_a_diffusers_unet_header_names_the_releases_recorded_with_original_files(knowledge: KnowledgeBase) -> None:
+    from lineagekb.weights import Header, Tensor, by_fingerprint, matching_fingerprints
+
+    twin = knowledge.records["sd-1-unet-diffusers"]
+    assert isinstance(twin, model.Fingerprint)
+    header = Header({name: Tensor("F32", tuple(shape)) for name, shape in twin.tensors.items()})
+    found = by_fingerprint(knowledge, matching_fingerprints(knowledge, header))
+    assert found is not None and found[0] == "sd-1-unet-diffusers" and {"sd-v1-4", "sd-v1-5"} <= set(found[1])
+
+
+def test_fingerprint_pages_link_the_other_layout(knowledge: KnowledgeBase) -> None:
+    from lineagekb.pages import pages
+
+    page = pages(knowledge)["fingerprints/sd-2-unet-diffusers.md"]
+    assert "## The same architecture in another layout" in page and "(../fingerprints/sd-2-unet.md) (original layout)" in page
+    assert "(../releases/sd-v2-1.md)" in page

@@ -16,7 +16,7 @@ from .graph import SMALL_SITE, family_dot, legend
 from .load import KnowledgeBase
 from .markdown import code, environment, finalize, folder, graph_placeholder, link
 from .schema import field_reference, schema_text
-from .weights import identify_data, weight_evidence
+from .weights import counterparts, fingerprint_releases, identify_data, weight_evidence
 
 
 class PageContext:
@@ -68,6 +68,9 @@ def record_page(site: Site, record: model.Record, edit_url: str) -> str:
     values.update(text_encoder_details=text_encoder_details, license_details=license_details, inference_details=inference_details)
     values["evidence"] = lambda parent: edge_evidence(knowledge, record, parent)
     values["used_by"] = site.used_by.get(record.id, [])
+    if isinstance(record, model.Fingerprint):
+        values["counterparts"] = counterparts(knowledge, record)
+        values["through_counterparts"] = [r for r in fingerprint_releases(knowledge, record) if r not in values["used_by"]]
     return front_matter(record.name, tags(knowledge, record)) + site.env.get_template(f"{record.kind}.md.j2").render(values)
 
 

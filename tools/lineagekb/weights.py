@@ -192,13 +192,31 @@ def matching_fingerprints(knowledge: KnowledgeBase, header: Header) -> list[str]
 
 def by_fingerprint(knowledge: KnowledgeBase, matched: list[str]) -> tuple[str, list[str]] | None:
     """The most specific of the fingerprints a header matches (the one naming most tensors: [dev] over [schnell], which
-    lacks the guidance embedder) and the releases whose checkpoints point to it."""
+    lacks the guidance embedder) and the releases whose checkpoints hold that architecture, in either layout."""
     if not matched:
         return None
-    fingerprints = [knowledge.records[f] for f in matched]
-    best = max(fingerprints, key=lambda f: (len(f.tensors), f.id))  # type: ignore[attr-defined]
-    releases = [r.id for r in knowledge.releases if any(c.fingerprint == best.id for c in r.checkpoints)]
-    return best.id, releases
+    fingerprints = [f for f in knowledge.of_kind(model.Fingerprint) if f.id in matched]
+    best = max(fingerprints, key=lambda f: (len(f.tensors), f.id))
+    return best.id, [r.id for r in fingerprint_releases(knowledge, best)]
+
+
+def same_architecture(a: model.Fingerprint, b: model.Fingerprint) -> bool:
+    """Whether two fingerprints describe one architecture, in the same layout or not: every tensor agrees by role."""
+    if a.architecture is not b.architecture or len(a.tensors) != len(b.tensors):
+        return False
+    return compare_shapes(a.tensors, b.tensors) == (len(a.tensors), None)
+
+
+def counterparts(knowledge: KnowledgeBase, fingerprint: model.Fingerprint) -> list[model.Fingerprint]:
+    """The fingerprints of the same architecture in the other layouts."""
+    return [f for f in knowledge.of_kind(model.Fingerprint) if f.layout is not fingerprint.layout and same_architecture(f, fingerprint)]
+
+
+def fingerprint_releases(knowledge: KnowledgeBase, fingerprint: model.Fingerprint) -> list[model.Release]:
+    """The releases with a checkpoint of this architecture: pointing to the fingerprint or to its counterpart in
+    another layout (a release that records only its original file still has the architecture a diffusers folder shows)."""
+    ids = {fingerprint.id} | {f.id for f in counterparts(knowledge, fingerprint)}
+    return [r for r in knowledge.releases if any(c.fingerprint in ids for c in r.checkpoints)]
 
 
 def architecture_key(reading: Reading) -> str | None:
@@ -257,7 +275,7 @@ def identify_data(knowledge: KnowledgeBase) -> str:
         "fingerprints": {
             f.id: {
                 "tensors": f.tensors,
-                "releases": [{"id": r.id, "name": r.name} for r in knowledge.releases if any(c.fingerprint == f.id for c in r.checkpoints)],
+                "releases": [{"id": r.id, "name": r.name} for r in fingerprint_releases(knowledge, f)],
             }
             for f in knowledge.of_kind(model.Fingerprint)
         },
