@@ -220,3 +220,15 @@ def test_fingerprint_pages_link_the_other_layout(knowledge: KnowledgeBase) -> No
     page = pages(knowledge)["fingerprints/sd-2-unet-diffusers.md"]
     assert "## The same architecture in another layout" in page and "(../fingerprints/sd-2-unet.md) (original layout)" in page
     assert "(../releases/sd-v2-1.md)" in page
+
+
+def test_autoencoder_fingerprints_come_from_the_ldm_config_and_confirm_the_vae_fine_tunes(knowledge: KnowledgeBase, tmp_path: Path) -> None:
+    ddconfig = {"double_z": True, "z_channels": 4, "in_channels": 3, "out_ch": 3, "ch": 128, "ch_mult": [1, 2, 4, 4], "num_res_blocks": 2}
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"model": {"target": "ldm.models.autoencoder.AutoencoderKL", "params": {"embed_dim": 4, "ddconfig": ddconfig}}}))
+    result = run_tool("fingerprint", str(config))
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["tensors"] == yaml.safe_load((REPO / "lineage" / "fingerprints" / "kl-f8-autoencoder.yaml").read_text())["tensors"]
+    mse = knowledge.records["sd-vae-ft-mse"]
+    assert str(weight_evidence(knowledge, mse, "sd-vae-ft-ema")) == "weights shape-compatible (6 of 6 tensors)"
+    assert str(weight_evidence(knowledge, knowledge.records["sd-vae-ft-ema"], "kl-f8")) == "no header evidence yet (no fingerprint for the parent)"

@@ -51,6 +51,9 @@ def test_the_header_of_each_fingerprinted_architecture_gives_back_its_fingerprin
     tensors = fingerprint["tensors"]
     if fingerprint["architecture"] == "unet":
         header = unet_header(tensors, fingerprint["layout"])
+    elif fingerprint["architecture"] == "autoencoder-kl":
+        level = "encoder.down_blocks.0.resnets.0" if fingerprint["layout"] == "diffusers" else "encoder.down.0.block.0"
+        header = {**tensors, f"{level}.conv1.weight": [128, 128, 3, 3], "decoder.mid.attn_1.q.weight": [512, 512, 1, 1]}
     else:  # FLUX.1: every double-stream block's projection, not only the last
         header = {**tensors, **{f"double_blocks.{n}.img_attn.qkv.weight": [9216, 3072] for n in range(0, 18)}, "single_blocks.37.linear1.weight": [21504, 3072]}
     assert header_fingerprint(header) == (fingerprint["architecture"], fingerprint["layout"], tensors)
@@ -80,8 +83,8 @@ def test_an_mmdit_header_gives_its_depth_and_its_extra_attention() -> None:
     assert not any("joint_blocks.9." in name for name in tensors)  # block 9 sorts after 37 as text, not as a number
     architecture, _, tensors = header_fingerprint(mmdit(24, extra_attention=13))
     assert architecture == "mmdit-x" and "model.diffusion_model.joint_blocks.0.x_block.attn2.qkv.weight" in tensors
-    with pytest.raises(ValueError, match="no recorded denoiser design"):
-        header_fingerprint({"encoder.conv_in.weight": [128, 3, 3, 3]})
+    with pytest.raises(ValueError, match="no recorded design"):
+        header_fingerprint({"text_model.embeddings.token_embedding.weight": [49408, 768]})
 
 
 def write_safetensors(path: Path, tensors: dict[str, list[int]]) -> Path:
@@ -94,9 +97,10 @@ def test_the_command_reads_a_local_files_header(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     printed = yaml.safe_load(result.stdout)
     assert printed["architecture"] == "mmdit" and len(printed["tensors"]) == 6
-    unknown = run_tool("fingerprint", str(write_safetensors(tmp_path / "vae.safetensors", {"encoder.conv_in.weight": [128, 3, 3, 3]})))
+    clip = {"text_model.embeddings.token_embedding.weight": [49408, 768]}
+    unknown = run_tool("fingerprint", str(write_safetensors(tmp_path / "clip.safetensors", clip)))
     assert unknown.returncode == 1 and unknown.stderr.count("\n") == 1 and "Traceback" not in unknown.stderr
-    assert "vae.safetensors: cannot derive a fingerprint: no recorded denoiser design" in unknown.stderr
+    assert "clip.safetensors: cannot derive a fingerprint: no recorded design" in unknown.stderr
 
 
 def test_the_command_reads_a_hub_files_header_by_range_request_and_cites_the_revision() -> None:

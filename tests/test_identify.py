@@ -166,8 +166,12 @@ def test_every_fingerprint_names_its_releases(tmp_path: Path) -> None:
     fingerprints = sorted((REPO / "lineage" / "fingerprints").glob("*.yaml"))
     files = []
     for path in fingerprints:
-        tensors = yaml.safe_load(path.read_text(encoding="utf-8"))["tensors"]
-        files.append(write_safetensors(tmp_path / f"{path.stem}.safetensors", {name: ("F16", shape) for name, shape in tensors.items()}))
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        tensors = {name: ("F16", shape) for name, shape in record["tensors"].items()}
+        if record["architecture"] == "autoencoder-kl":  # the six tensors are named alike: the encoder's levels tell the layout
+            level = "encoder.down_blocks.0.resnets.0" if record["layout"] == "diffusers" else "encoder.down.0.block.0"
+            tensors[f"{level}.conv1.weight"] = ("F16", [128, 128, 3, 3])
+        files.append(write_safetensors(tmp_path / f"{path.stem}.safetensors", tensors))
     code, found = identify(*files)
     assert code == 0
     for path, result in zip(fingerprints, found, strict=True):
@@ -176,3 +180,4 @@ def test_every_fingerprint_names_its_releases(tmp_path: Path) -> None:
     named = {Path(f["file"]).stem: f["architecture"]["releases"] for f in found}
     assert named["flux-1-dev-transformer"] == ["flux-1-dev"] and named["flux-1-schnell-transformer"] == ["flux-1-schnell"]
     assert named["sd-2-inpainting-unet"] == ["sd-v2-0-inpainting"]
+    assert named["kl-f8-autoencoder-diffusers"] == named["kl-f8-autoencoder"] == ["sd-vae-ft-ema", "sd-vae-ft-mse"]

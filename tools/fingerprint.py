@@ -9,7 +9,17 @@ import yaml
 
 from lineagekb import cli
 from lineagekb.escape import terminal
-from lineagekb.weights import HeaderError, flux_fingerprint, flux_params, header_fingerprint, read_header, unet_config, unet_fingerprint
+from lineagekb.weights import (
+    HeaderError,
+    autoencoder_fingerprint,
+    autoencoder_params,
+    flux_fingerprint,
+    flux_params,
+    header_fingerprint,
+    read_header,
+    unet_config,
+    unet_fingerprint,
+)
 
 EXAMPLES = """\
   python tools/fingerprint.py stablediffusion/configs/stable-diffusion/v2-inference.yaml
@@ -28,7 +38,11 @@ def from_config(path: Path, options: Any) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".py":
         return {"tensors": flux_fingerprint(flux_params(text, options.name or ""))}
-    params, sgm = unet_config(yaml.safe_load(text))
+    config = yaml.safe_load(text)
+    autoencoder = autoencoder_params(config)
+    if autoencoder is not None:
+        return {"tensors": autoencoder_fingerprint(autoencoder)}
+    params, sgm = unet_config(config)
     if options.in_channels:
         params["in_channels"] = options.in_channels
     return {"tensors": unet_fingerprint(params, options.layout, sgm)}

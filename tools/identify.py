@@ -70,7 +70,7 @@ def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]]
     reading = read_denoiser(header)
     found["fingerprints"] = matching_fingerprints(knowledge, header)
     found["layout"], found["dtype"] = reading.layout, reading.dtype
-    architecture = by_fingerprint(knowledge, found["fingerprints"]) or candidates(knowledge, reading, index)
+    architecture = by_fingerprint(knowledge, found["fingerprints"], reading.layout) or candidates(knowledge, reading, index)
     if architecture:
         found["architecture"] = {"id": architecture[0], "releases": architecture[1]}
     if reading.ema:

@@ -73,7 +73,7 @@ class DistillationMethod(Vocabulary):
 
 
 class Architecture(Vocabulary):
-    """The denoiser's network design."""
+    """A network's design: a release's denoiser, or (for a fingerprint) also an autoencoder."""
 
     unet = "unet", "A convolutional UNet with attention blocks (LDM, SD 1.x and 2.x, SDXL)."
     mmdit = "mmdit", "Multimodal Diffusion Transformer: separate weights for text and image tokens joined in attention (SD 3, arXiv 2403.03206)."
@@ -81,6 +81,7 @@ class Architecture(Vocabulary):
     flux_transformer = "flux-transformer", "FLUX.1's transformer: double-stream (MMDiT-style) blocks followed by single-stream parallel blocks."
     cascade_prior = "cascade-prior", "Stable Cascade / Wuerstchen Stage C: text-conditional diffusion in a highly compressed latent space."
     cascade_decoder = "cascade-decoder", "Stable Cascade / Wuerstchen Stage B: diffusion that expands Stage C's latents into Stage A's."
+    autoencoder_kl = "autoencoder-kl", "LDM's KL-regularised convolutional autoencoder (AutoencoderKL): images to latents and back."
 
 
 class ParameterScope(Vocabulary):
@@ -338,7 +339,7 @@ class Checkpoint(Model):
     sha256: Annotated[str, Field(pattern=SHA256_PATTERN)] | None = None
     """SHA-256 of the file (maintained by `tools/sync_hub.py --write`)."""
     fingerprint: RecordId | None = None
-    """The fingerprint record of the denoiser this file holds (its distinctive tensors and their shapes)."""
+    """The fingerprint record of the network this file holds (its distinctive tensors and their shapes)."""
     fingerprint_source: SourceId | None = None
     """The entry of `sources` that shows the file fits its fingerprint: its header as read on the Hub at a revision
     (written by `tools/sync_hub.py --write`)."""
@@ -593,12 +594,13 @@ class Derivation(Model):
 
 
 class Fingerprint(Record):
-    """The distinctive tensors of a denoiser architecture and their shapes: what a checkpoint's header must show."""
+    """The distinctive tensors of a denoiser or autoencoder architecture and their shapes: what a checkpoint's header
+    must show."""
 
     kind: Literal["fingerprint"]
     """Always `fingerprint`."""
     architecture: Annotated[Architecture, Strict(False)]
-    """The denoiser's design."""
+    """The network's design."""
     layout: Annotated[Layout, Strict(False)]
     """How the tensors are named."""
     tensors: Annotated[dict[Annotated[str, Field(pattern=TENSOR_NAME_PATTERN)], list[Count]], Field(min_length=1)]

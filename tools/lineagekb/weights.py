@@ -159,7 +159,18 @@ def read_denoiser(header: Header) -> Reading:
                 transformer=transformer,
             )
     original = any(n.startswith("model.diffusion_model.") for n in names)
-    return Reading("original" if original else None, dtype, ema, None, None, None, transformer)
+    return Reading("original" if original else autoencoder_layout(names), dtype, ema, None, None, None, transformer)
+
+
+AUTOENCODER_KEYS = ("encoder.conv_in.weight", "decoder.conv_out.weight", "quant_conv.weight", "post_quant_conv.weight")
+"""Tensors a standalone KL autoencoder file has under the same names in both layouts."""
+
+
+def autoencoder_layout(names: dict[str, Any]) -> str | None:
+    """The layout of a standalone autoencoder file: diffusers calls the encoder's levels `down_blocks`, LDM `down`."""
+    if not all(key in names for key in AUTOENCODER_KEYS):
+        return None
+    return "diffusers" if any(n.startswith("encoder.down_blocks.") for n in names) else "original"
 
 
 EXTRA_INPUT_CHANNELS = {"inpainting": 5, "depth-to-image": 1, "upscaling": 3}
@@ -190,13 +201,14 @@ def matching_fingerprints(knowledge: KnowledgeBase, header: Header) -> list[str]
     ]
 
 
-def by_fingerprint(knowledge: KnowledgeBase, matched: list[str]) -> tuple[str, list[str]] | None:
-    """The most specific of the fingerprints a header matches (the one naming most tensors: [dev] over [schnell], which
-    lacks the guidance embedder) and the releases whose checkpoints hold that architecture, in either layout."""
+def by_fingerprint(knowledge: KnowledgeBase, matched: list[str], layout: str | None = None) -> tuple[str, list[str]] | None:
+    """The most specific of the fingerprints a header matches (the one of the header's layout naming most tensors:
+    [dev] over [schnell], which lacks the guidance embedder) and the records whose checkpoints hold that architecture,
+    in either layout."""
     if not matched:
         return None
     fingerprints = [f for f in knowledge.of_kind(model.Fingerprint) if f.id in matched]
-    best = max(fingerprints, key=lambda f: (len(f.tensors), f.id))
+    best = max(fingerprints, key=lambda f: (f.layout.value == layout, len(f.tensors), f.id))
     return best.id, [r.id for r in fingerprint_releases(knowledge, best)]
 
 
@@ -212,11 +224,12 @@ def counterparts(knowledge: KnowledgeBase, fingerprint: model.Fingerprint) -> li
     return [f for f in knowledge.of_kind(model.Fingerprint) if f.layout is not fingerprint.layout and same_architecture(f, fingerprint)]
 
 
-def fingerprint_releases(knowledge: KnowledgeBase, fingerprint: model.Fingerprint) -> list[model.Release]:
-    """The releases with a checkpoint of this architecture: pointing to the fingerprint or to its counterpart in
-    another layout (a release that records only its original file still has the architecture a diffusers folder shows)."""
+def fingerprint_releases(knowledge: KnowledgeBase, fingerprint: model.Fingerprint) -> list[model.Lineage]:
+    """The releases (or, for an autoencoder, components) with a checkpoint of this architecture: pointing to the
+    fingerprint or to its counterpart in another layout (a release that records only its original file still has the
+    architecture a diffusers folder shows)."""
     ids = {fingerprint.id} | {f.id for f in counterparts(knowledge, fingerprint)}
-    return [r for r in knowledge.releases if any(c.fingerprint in ids for c in r.checkpoints)]
+    return [r for r in knowledge.of_kind(model.Lineage) if any(c.fingerprint in ids for c in r.checkpoints)]
 
 
 def architecture_key(reading: Reading) -> str | None:
@@ -369,6 +382,33 @@ def unet_fingerprint(params: dict[str, Any], layout: str = "original", sgm: bool
     return tensors
 
 
+def autoencoder_params(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The `params` of an LDM `AutoencoderKL` config (`model.target` names the class), or None for another model."""
+    found = config.get("model", {})
+    if not isinstance(found, dict) or not str(found.get("target", "")).endswith(".AutoencoderKL"):
+        return None
+    return dict(found.get("params", {}))
+
+
+def autoencoder_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
+    """The distinctive tensors of LDM's `AutoencoderKL` (`ldm/models/autoencoder.py`, `ldm/modules/diffusionmodules/
+    model.py`) from its params: the encoder's first convolution `Conv2d(in_channels, ch, 3)` and last `Conv2d(ch *
+    ch_mult[-1], 2 * z_channels, 3)`, `quant_conv = Conv2d(2 * z_channels, 2 * embed_dim, 1)`, `post_quant_conv =
+    Conv2d(embed_dim, z_channels, 1)`, and the decoder's `Conv2d(z_channels, ch * ch_mult[-1], 3)` and `Conv2d(ch *
+    ch_mult[0], out_ch, 3)`. diffusers names these six alike."""
+    dd = params["ddconfig"]
+    ch, mult, z, embed = int(dd["ch"]), list(dd["ch_mult"]), int(dd["z_channels"]), int(params["embed_dim"])
+    doubled = 2 if dd.get("double_z", True) else 1
+    return {
+        "encoder.conv_in.weight": [ch, int(dd["in_channels"]), 3, 3],
+        "encoder.conv_out.weight": [doubled * z, ch * int(mult[-1]), 3, 3],
+        "quant_conv.weight": [2 * embed, 2 * z, 1, 1],
+        "post_quant_conv.weight": [z, embed, 1, 1],
+        "decoder.conv_in.weight": [ch * int(mult[-1]), z, 3, 3],
+        "decoder.conv_out.weight": [int(dd["out_ch"]), ch * int(mult[0]), 3, 3],
+    }
+
+
 ROLES: tuple[tuple[str, str], ...] = (
     (r"(?:model\.diffusion_model\.input_blocks\.0\.0|conv_in)\.weight", "first convolution"),
     (r"(?:model\.diffusion_model\.out\.2|conv_out)\.weight", "last convolution"),
@@ -414,6 +454,8 @@ class Evidence:
     """The first tensor whose shapes differ, when one does."""
     unpublished: bool = False
     """The parent's weights were never published, so no header can confirm or refute the edge."""
+    missing: str | None = None
+    """Which end has no fingerprint yet, when the evidence is missing."""
 
     def __str__(self) -> str:
         if self.differs:
@@ -422,7 +464,7 @@ class Evidence:
             return f"weights shape-compatible ({self.compared} of {self.compared} tensors)"
         if self.unpublished:
             return "no header evidence possible (the parent's weights are not published)"
-        return "no header evidence yet"
+        return f"no header evidence yet ({self.missing})" if self.missing else "no header evidence yet"
 
 
 def fingerprint_of(knowledge: KnowledgeBase, record: model.Record) -> model.Fingerprint | None:
@@ -441,7 +483,8 @@ def weight_evidence(knowledge: KnowledgeBase, record: model.Record, parent_id: s
     if isinstance(parent, model.Release) and parent.availability and parent.availability.value is model.Availability.api_only:
         return Evidence(0, None, unpublished=True)
     if child is None or theirs is None:
-        return Evidence(0, None)
+        ends = [end for end, found in (("this record", child), ("the parent", theirs)) if found is None]
+        return Evidence(0, None, missing=f"no fingerprint for {' or '.join(ends)}")
     grown = 0
     if isinstance(record, model.Release) and isinstance(parent, model.Release):
         grown = EXTRA_INPUT_CHANNELS.get(record.task.value, 0) - EXTRA_INPUT_CHANNELS.get(parent.task.value, 0)
@@ -530,4 +573,15 @@ def header_fingerprint(tensors: dict[str, list[int]]) -> tuple[str, str, dict[st
                 picked[embedding] = tensors[embedding]
                 break
         return "unet", layout, picked
-    raise ValueError("no recorded denoiser design in this header (no FLUX.1, MMDiT or UNet keys)")
+    autoencoder = autoencoder_layout(tensors)
+    if autoencoder:
+        keys = (
+            "encoder.conv_in.weight",
+            "encoder.conv_out.weight",
+            "quant_conv.weight",
+            "post_quant_conv.weight",
+            "decoder.conv_in.weight",
+            "decoder.conv_out.weight",
+        )
+        return "autoencoder-kl", autoencoder, {key: tensors[key] for key in keys if key in tensors}
+    raise ValueError("no recorded design in this header (no FLUX.1, MMDiT, UNet or KL autoencoder keys)")
