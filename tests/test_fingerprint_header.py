@@ -51,6 +51,8 @@ def test_the_header_of_each_fingerprinted_architecture_gives_back_its_fingerprin
     tensors = fingerprint["tensors"]
     if fingerprint["architecture"] == "unet":
         header = unet_header(tensors, fingerprint["layout"])
+    elif fingerprint["architecture"].startswith("cascade-"):  # the other levels' downscalers and the blocks around them
+        header = {**tensors, "down_downscalers.1.1.weight": [640, 320, 2, 2], "down_blocks.0.0.channelwise.0.weight": [1280, 320]}
     elif fingerprint["architecture"] == "autoencoder-kl":
         level = "encoder.down_blocks.0.resnets.0" if fingerprint["layout"] == "diffusers" else "encoder.down.0.block.0"
         header = {**tensors, f"{level}.conv1.weight": [128, 128, 3, 3], "decoder.mid.attn_1.q.weight": [512, 512, 1, 1]}

@@ -180,4 +180,36 @@ def test_every_fingerprint_names_its_releases(tmp_path: Path) -> None:
     named = {Path(f["file"]).stem: f["architecture"]["releases"] for f in found}
     assert named["flux-1-dev-transformer"] == ["flux-1-dev"] and named["flux-1-schnell-transformer"] == ["flux-1-schnell"]
     assert named["sd-2-inpainting-unet"] == ["sd-v2-0-inpainting"]
-    assert named["kl-f8-autoencoder-diffusers"] == named["kl-f8-autoencoder"] == ["sd-vae-ft-ema", "sd-vae-ft-mse"]
+    assert named["kl-f8-autoencoder-diffusers"] == named["kl-f8-autoencoder"] == ["sd-vae-ft-ema", "sd-vae-ft-mse", "sdxl-vae"]
+    assert named["flux-1-autoencoder"] == ["flux-vae"] and named["stable-cascade-stage-c-lite-network"] == ["stable-cascade-stage-c"]
+
+
+def test_every_recorded_safetensors_checkpoint_is_recognised_by_its_architecture(tmp_path: Path) -> None:
+    """A header of each recorded safetensors checkpoint's architecture names a design and the checkpoint's record:
+    through the fingerprint the checkpoint points to, else through the design its release records (SD 3.x)."""
+    import yaml
+    from test_fingerprint_header import mmdit
+
+    from lineagekb import model
+    from lineagekb.check import validate
+
+    knowledge, _ = validate(REPO / "lineage")
+    files, owners = [], []
+    for record in knowledge.of_kind(model.Lineage):
+        for index, checkpoint in enumerate(c for c in record.checkpoints if c.file.endswith(".safetensors")):
+            if checkpoint.fingerprint:
+                fingerprint = yaml.safe_load((REPO / "lineage" / "fingerprints" / f"{checkpoint.fingerprint}.yaml").read_text(encoding="utf-8"))
+                tensors = {name: ("BF16", shape) for name, shape in fingerprint["tensors"].items()}
+                if fingerprint["architecture"] == "autoencoder-kl":
+                    tensors["encoder.down.0.block.0.conv1.weight"] = ("BF16", [128, 128, 3, 3])
+            else:
+                assert isinstance(record, model.Release) and record.architecture, (record.id, checkpoint.file)
+                design = record.architecture.value.value
+                tensors = {name: ("BF16", shape) for name, shape in mmdit(24, extra_attention=13 if design == "mmdit-x" else 0).items()}
+            files.append(write_safetensors(tmp_path / f"{record.id}-{index}.safetensors", tensors))
+            owners.append(record.id)
+    assert len(files) >= 40
+    code, found = identify(*files)
+    assert code == 0
+    for owner, result in zip(owners, found, strict=True):
+        assert result["architecture"] and owner in result["architecture"]["releases"], (owner, result["architecture"])

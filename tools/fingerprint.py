@@ -13,18 +13,25 @@ from lineagekb.weights import (
     HeaderError,
     autoencoder_fingerprint,
     autoencoder_params,
+    cascade_fingerprint,
+    class_defaults,
+    flux_autoencoder_fingerprint,
     flux_fingerprint,
     flux_params,
     header_fingerprint,
     read_header,
     unet_config,
     unet_fingerprint,
+    version_call,
 )
 
 EXAMPLES = """\
   python tools/fingerprint.py stablediffusion/configs/stable-diffusion/v2-inference.yaml
   python tools/fingerprint.py generative-models/configs/inference/sd_xl_base.yaml --layout diffusers --in-channels 9
   python tools/fingerprint.py flux/src/flux/util.py --name flux-dev
+  python tools/fingerprint.py flux/src/flux/util.py --name flux-dev --autoencoder
+  python tools/fingerprint.py StableCascade/modules/stage_c.py --train StableCascade/train/train_c.py --version 1B
+  python tools/fingerprint.py StableCascade/modules/stage_a.py --name StageA
   python tools/fingerprint.py sd3.5_large.safetensors                      # a local file's header
   python tools/fingerprint.py --hub stabilityai/stable-diffusion-3.5-large sd3.5_large.safetensors
 
@@ -36,6 +43,13 @@ printed) is used for gated repositories."""
 def from_config(path: Path, options: Any) -> dict[str, Any]:
     """Tensors from an LDM/SGM inference YAML or FLUX.1's util.py: arithmetic on the params, no model built."""
     text = path.read_text(encoding="utf-8")
+    if path.suffix == ".py" and options.train:
+        stage, overrides = version_call(options.train.read_text(encoding="utf-8"), options.version or "")
+        return {"tensors": cascade_fingerprint(stage, {**class_defaults(text, stage), **overrides})}
+    if path.suffix == ".py" and (options.name or "").startswith("Stage"):
+        return {"tensors": cascade_fingerprint(options.name, class_defaults(text, options.name))}
+    if path.suffix == ".py" and options.autoencoder:
+        return {"tensors": flux_autoencoder_fingerprint(flux_params(text, options.name or "", "ae_params"))}
     if path.suffix == ".py":
         return {"tensors": flux_fingerprint(flux_params(text, options.name or ""))}
     config = yaml.safe_load(text)
@@ -78,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
         "safetensors header. No model is built and no weights are read.",
         EXAMPLES,
     )
-    args.add_argument("config", type=Path, nargs="?", help="an LDM or SGM inference config (YAML), FLUX.1's src/flux/util.py, or a .safetensors file")
-    args.add_argument("--name", help="with util.py: the model's key in its `configs`, e.g. flux-dev")
+    args.add_argument(
+        "config", type=Path, nargs="?", help="an LDM or SGM config (YAML), FLUX.1's src/flux/util.py, a Stable Cascade stage module, or a .safetensors file"
+    )
+    args.add_argument("--name", help="with util.py: the model's key in its `configs`, e.g. flux-dev; with a Stable Cascade module: the class, e.g. StageA")
+    args.add_argument("--autoencoder", action="store_true", help="with util.py: the model's autoencoder (its ae_params)")
     args.add_argument("--layout", choices=("original", "diffusers"), default="original", help="name the UNet tensors as this layout does")
     args.add_argument("--in-channels", type=int, help="a UNet's input channels, where a release changes only these (e.g. 9 for inpainting)")
+    args.add_argument("--train", type=Path, help="with a Stable Cascade stage module: the training script that builds it per --version")
+    args.add_argument("--version", help="with --train: the model_version whose `generator` to read, e.g. 3.6B or 1B")
     args.add_argument("--hub", nargs=2, metavar=("REPO", "FILE"), help="read the header of FILE in the Hub repository REPO")
     args.add_argument("--revision", help="with --hub: the commit to read (default: the repository's current one)")
     args.add_argument("--timeout", type=float, default=30.0, help="with --hub: seconds per request (default 30)")

@@ -37,31 +37,38 @@
     names.forEach((name) => { const dtype = header[name] && header[name].dtype; dtypes[dtype] = (dtypes[dtype] || 0) + 1; });
     const dtype = Object.keys(dtypes).sort((a, b) => dtypes[b] - dtypes[a])[0] || null;
     const ema = names.some((name) => name.startsWith("model_ema."));
-    const transformerPrefix = Object.keys(data.transformer_keys).find((prefix) => names.some((name) => name.startsWith(prefix)));
-    const transformer = transformerPrefix ? data.transformer_keys[transformerPrefix] : null;
+    // the first design whose key pattern some tensor name matches (the patterns are listed most specific first)
+    const designPattern = Object.keys(data.design_keys).find((pattern) => names.some((name) => new RegExp(pattern).test(name)));
+    const design = designPattern ? data.design_keys[designPattern] : null;
     for (const [layout, keys] of Object.entries(data.layouts)) {
-      if (names.includes(keys.conv_in) || (!transformer && names.some((name) => name.startsWith(keys.prefix)))) {
+      if (names.includes(keys.conv_in) || (!design && names.some((name) => name.startsWith(keys.prefix)))) {
         const first = shape(keys.conv_in), last = shape(keys.conv_out);
         const pattern = new RegExp(keys.attention);
         const attention = names.filter((name) => pattern.test(name)).sort()[0];
         const width = attention && shape(attention) && shape(attention).length === 2 ? shape(attention)[1] : null;
-        return { layout, dtype, ema, transformer, width, inChannels: first && first.length === 4 ? first[1] : null, outChannels: last && last.length === 4 ? last[0] : null };
+        return { layout, dtype, ema, design, width, inChannels: first && first.length === 4 ? first[1] : null, outChannels: last && last.length === 4 ? last[0] : null };
       }
     }
-    return { layout: null, dtype, ema, transformer, width: null, inChannels: null, outChannels: null };
+    let layout = names.some((name) => name.startsWith("model.diffusion_model.")) ? "original" : null;
+    if (!layout && data.autoencoder_keys.every((key) => names.includes(key))) {
+      // a standalone autoencoder: diffusers calls the encoder's levels down_blocks, LDM down
+      layout = names.some((name) => name.startsWith("encoder.down_blocks.")) ? "diffusers" : "original";
+    }
+    return { layout, dtype, ema, design, width: null, inChannels: null, outChannels: null };
   }
 
-  function fingerprint(header, data) {
-    // the most specific fingerprint whose every tensor the header lists with the same shape
+  function fingerprint(header, found, data) {
+    // the most specific fingerprint of the header's layout whose every tensor the header lists with the same shape
     const same = (a, b) => Array.isArray(a) && a.length === b.length && a.every((n, i) => n === b[i]);
     const matches = Object.entries(data.fingerprints).filter(([, entry]) =>
       Object.entries(entry.tensors).every(([name, shape]) => header[name] && same(header[name].shape, shape)));
-    matches.sort(([a, x], [b, y]) => Object.keys(y.tensors).length - Object.keys(x.tensors).length || (a < b ? 1 : -1));
+    const ownLayout = (entry) => (entry.layout === found.layout ? 1 : 0);
+    matches.sort(([a, x], [b, y]) => ownLayout(y) - ownLayout(x) || Object.keys(y.tensors).length - Object.keys(x.tensors).length || (a < b ? 1 : -1));
     return matches.length ? { key: matches[0][0], releases: matches[0][1].releases } : null;
   }
 
   function architecture(found, data) {
-    let key = found.transformer;
+    let key = found.design;
     if (!key && found.width) {
       key = `unet-ctx${found.width}`;
       if (found.inChannels && found.outChannels) key += `-extra${found.inChannels - found.outChannels}`;
@@ -75,7 +82,7 @@
     target.replaceChildren(text("p", `Reading the header of ${file.name}…`));
     readHeader(file, data).then((header) => {
       const found = reading(header, data);
-      const match = fingerprint(header, data) || architecture(found, data);
+      const match = fingerprint(header, found, data) || architecture(found, data);
       const lines = [text("p", `${file.name}: ${file.size.toLocaleString("en")} bytes, ${Object.keys(header).length} tensors`)];
       lines.push(text("p", `Layout: ${found.layout || "not recognised"}; dtype: ${found.dtype || "none"}${found.ema ? "; holds EMA weights next to the training weights" : ""}`));
       if (found.inChannels && found.outChannels && found.inChannels !== found.outChannels) {

@@ -81,7 +81,8 @@ class Architecture(Vocabulary):
     flux_transformer = "flux-transformer", "FLUX.1's transformer: double-stream (MMDiT-style) blocks followed by single-stream parallel blocks."
     cascade_prior = "cascade-prior", "Stable Cascade / Wuerstchen Stage C: text-conditional diffusion in a highly compressed latent space."
     cascade_decoder = "cascade-decoder", "Stable Cascade / Wuerstchen Stage B: diffusion that expands Stage C's latents into Stage A's."
-    autoencoder_kl = "autoencoder-kl", "LDM's KL-regularised convolutional autoencoder (AutoencoderKL): images to latents and back."
+    autoencoder_kl = "autoencoder-kl", "A KL-regularised convolutional autoencoder: LDM's AutoencoderKL and its descendants (FLUX.1's AutoEncoder)."
+    vqgan = "vqgan", "A vector-quantised convolutional autoencoder (VQGAN): Stable Cascade's Stage A."
 
 
 class ParameterScope(Vocabulary):
@@ -341,8 +342,9 @@ class Checkpoint(Model):
     fingerprint: RecordId | None = None
     """The fingerprint record of the network this file holds (its distinctive tensors and their shapes)."""
     fingerprint_source: SourceId | None = None
-    """The entry of `sources` that shows the file fits its fingerprint: its header as read on the Hub at a revision
-    (written by `tools/sync_hub.py --write`)."""
+    """The entry of `sources` that shows the file has its fingerprint's architecture, where the file's own source
+    does not: its header as read on the Hub at a revision (written by `tools/sync_hub.py --write`), or the
+    publisher's code that loads the file as that model."""
     source: SourceId
     """Which entry of `sources` states what the file holds."""
 
@@ -569,11 +571,11 @@ TENSOR_NAME_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
 
 
 class Adjustment(Model):
-    """A change the derivation makes to the config's params, with the source that states it: for a release that
-    publishes no config of its own but says how it differs from one that does."""
+    """A choice the derivation makes beyond the config, with the source that states it: the model version a training
+    script builds, or the one change a release that publishes no config of its own makes to one that does."""
 
     option: Text
-    """The command's option that makes the change, e.g. `--in-channels 9`."""
+    """The command's option that makes the choice, e.g. `--in-channels 9`."""
     source: SourceId
     quote: Text
     """The source's words that state the change."""
@@ -590,7 +592,7 @@ class Derivation(Model):
     """The entry of `sources` that defines the layout's tensor names, when they are not the training code's (the
     diffusers library's conversion of original checkpoints)."""
     adjusted: list[Adjustment] = []
-    """Changes the command makes to the config's params, each with its own source."""
+    """Choices the command's options make beyond the config, each with its own source."""
 
 
 class Fingerprint(Record):

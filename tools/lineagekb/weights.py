@@ -39,13 +39,16 @@ LAYOUTS: dict[str, tuple[str, str, str, str]] = {
         r"^down_blocks\.\d+\.attentions\.0\.transformer_blocks\.0\.attn2\.to_k\.weight$",
     ),
 }
-TRANSFORMER_KEYS: dict[str, str] = {
-    "double_blocks.": "flux-transformer",
-    "joint_blocks.": "mmdit",
-    "model.diffusion_model.joint_blocks.": "mmdit",
-    "model.diffusion_model.double_blocks.": "flux-transformer",
+DESIGN_KEYS: dict[str, str] = {
+    r"^(model\.diffusion_model\.)?joint_blocks\.\d+\.x_block\.attn2\.": "mmdit-x",
+    r"^(model\.diffusion_model\.)?joint_blocks\.": "mmdit",
+    r"^(model\.diffusion_model\.)?double_blocks\.": "flux-transformer",
+    r"^clip_txt_pooled_mapper\.": "cascade-prior",
+    r"^effnet_mapper\.": "cascade-decoder",
 }
-"""Key prefixes that only one denoiser design has (FLUX.1's double-stream blocks, SD 3's joint blocks)."""
+"""Tensor-name patterns (JavaScript-compatible regular expressions) that only one denoiser design has, first match
+wins: SD 3.5 Medium's extra self-attention, SD 3's joint blocks, FLUX.1's double-stream blocks, Stable Cascade's
+pooled-text mapper (Stage C) and EfficientNet-latent mapper (Stage B)."""
 
 
 class HeaderError(Exception):
@@ -134,8 +137,8 @@ class Reading:
     """Output channels of the last convolution: the latent channels the denoiser predicts."""
     context_width: int | None
     """Width of the text conditioning the cross-attention reads."""
-    transformer: str | None
-    """The denoiser design, for the designs whose keys give it away (FLUX.1, SD 3)."""
+    design: str | None
+    """The denoiser design, for the designs whose keys give it away (`DESIGN_KEYS`)."""
 
 
 def read_denoiser(header: Header) -> Reading:
@@ -143,10 +146,10 @@ def read_denoiser(header: Header) -> Reading:
     names = header.tensors
     dtypes = Counter(t.dtype for t in names.values())
     ema = any(name.startswith("model_ema.") for name in names)
-    transformer = next((design for prefix, design in TRANSFORMER_KEYS.items() if any(n.startswith(prefix) for n in names)), None)
+    design = next((found for pattern, found in DESIGN_KEYS.items() if any(re.match(pattern, n) for n in names)), None)
     dtype = dtypes.most_common(1)[0][0] if dtypes else None
     for layout, (prefix, conv_in, conv_out, attention) in LAYOUTS.items():
-        if conv_in in names or (transformer is None and any(n.startswith(prefix) for n in names)):
+        if conv_in in names or (design is None and any(n.startswith(prefix) for n in names)):
             first, last = names.get(conv_in), names.get(conv_out)
             key = next((n for n in sorted(names) if re.match(attention, n)), None)
             return Reading(
@@ -156,14 +159,14 @@ def read_denoiser(header: Header) -> Reading:
                 in_channels=first.shape[1] if first and len(first.shape) == 4 else None,
                 out_channels=last.shape[0] if last and len(last.shape) == 4 else None,
                 context_width=names[key].shape[1] if key and len(names[key].shape) == 2 else None,
-                transformer=transformer,
+                design=design,
             )
     original = any(n.startswith("model.diffusion_model.") for n in names)
-    return Reading("original" if original else autoencoder_layout(names), dtype, ema, None, None, None, transformer)
+    return Reading("original" if original else autoencoder_layout(names), dtype, ema, None, None, None, design)
 
 
-AUTOENCODER_KEYS = ("encoder.conv_in.weight", "decoder.conv_out.weight", "quant_conv.weight", "post_quant_conv.weight")
-"""Tensors a standalone KL autoencoder file has under the same names in both layouts."""
+AUTOENCODER_KEYS = ("encoder.conv_in.weight", "encoder.conv_out.weight", "decoder.conv_in.weight", "decoder.conv_out.weight")
+"""Tensors every standalone KL autoencoder file has, under the same names in LDM's, diffusers' and FLUX.1's code."""
 
 
 def autoencoder_layout(names: dict[str, Any]) -> str | None:
@@ -234,8 +237,8 @@ def fingerprint_releases(knowledge: KnowledgeBase, fingerprint: model.Fingerprin
 
 def architecture_key(reading: Reading) -> str | None:
     """The key under which `architecture_index` files the releases a header's shapes fit."""
-    if reading.transformer:
-        return reading.transformer
+    if reading.design:
+        return reading.design
     if reading.context_width is None:
         return None
     extra = reading.in_channels - reading.out_channels if reading.in_channels and reading.out_channels else None
@@ -252,7 +255,7 @@ def architecture_index(knowledge: KnowledgeBase) -> dict[str, list[dict[str, Any
         entry = {"id": release.id, "name": release.name, "latent_channels": latent_channels(knowledge, release)}
         design = release.architecture.value.value if release.architecture else None
         width = conditioning_width(knowledge, release)
-        if design is not None and design in TRANSFORMER_KEYS.values():
+        if design is not None and design in DESIGN_KEYS.values():
             index.setdefault(design, []).append(entry)
         elif design in (None, "unet") and width is not None:
             extra = EXTRA_INPUT_CHANNELS.get(release.task.value, 0)
@@ -282,13 +285,15 @@ def identify_data(knowledge: KnowledgeBase) -> str:
     data = {
         "max_header_bytes": MAX_HEADER_BYTES,
         "layouts": {name: dict(zip(("prefix", "conv_in", "conv_out", "attention"), keys, strict=True)) for name, keys in LAYOUTS.items()},
-        "transformer_keys": TRANSFORMER_KEYS,
+        "design_keys": DESIGN_KEYS,
+        "autoencoder_keys": AUTOENCODER_KEYS,
         "extra_input_channels": EXTRA_INPUT_CHANNELS,
         "architectures": architecture_index(knowledge),
         "fingerprints": {
             f.id: {
                 "tensors": f.tensors,
-                "releases": [{"id": r.id, "name": r.name} for r in fingerprint_releases(knowledge, f)],
+                "layout": f.layout.value,
+                "releases": [{"id": r.id, "name": r.name, "folder": folder(r)} for r in fingerprint_releases(knowledge, f)],
             }
             for f in knowledge.of_kind(model.Fingerprint)
         },
@@ -388,6 +393,20 @@ def autoencoder_params(config: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(found, dict) or not str(found.get("target", "")).endswith(".AutoencoderKL"):
         return None
     return dict(found.get("params", {}))
+
+
+def flux_autoencoder_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
+    """The distinctive tensors of FLUX.1's `AutoEncoder` (`src/flux/modules/autoencoder.py`) from its
+    `AutoEncoderParams`: LDM's encoder and decoder convolutions (`Conv2d(in_channels, ch, 3)`, `Conv2d(ch *
+    ch_mult[-1], 2 * z_channels, 3)`, `Conv2d(z_channels, ch * ch_mult[-1], 3)`, `Conv2d(ch * ch_mult[0], out_ch, 3)`),
+    without LDM's quant convolutions."""
+    ch, mult, z = int(params["ch"]), list(params["ch_mult"]), int(params["z_channels"])
+    return {
+        "encoder.conv_in.weight": [ch, int(params["in_channels"]), 3, 3],
+        "encoder.conv_out.weight": [2 * z, ch * int(mult[-1]), 3, 3],
+        "decoder.conv_in.weight": [ch * int(mult[-1]), z, 3, 3],
+        "decoder.conv_out.weight": [int(params["out_ch"]), ch * int(mult[0]), 3, 3],
+    }
 
 
 def autoencoder_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
@@ -492,17 +511,18 @@ def weight_evidence(knowledge: KnowledgeBase, record: model.Record, parent_id: s
     return Evidence(compared, differs)
 
 
-def flux_params(source: str, name: str) -> dict[str, Any]:
-    """The `FluxParams(...)` of the model called `name` in black-forest-labs/flux's `src/flux/util.py` `configs`,
-    read as literals from the source text (the module is never imported)."""
+def flux_params(source: str, name: str, field: str = "params") -> dict[str, Any]:
+    """The `FluxParams(...)` (or, with `field="ae_params"`, the `AutoEncoderParams(...)`) of the model called `name`
+    in black-forest-labs/flux's `src/flux/util.py` `configs`, read as literals from the source text (the module is
+    never imported)."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == name and isinstance(value, ast.Call):
-                    params = next((k.value for k in value.keywords if k.arg == "params"), None)
+                    params = next((k.value for k in value.keywords if k.arg == field), None)
                     if isinstance(params, ast.Call):
                         return {k.arg: ast.literal_eval(k.value) for k in params.keywords if k.arg}
-    raise ValueError(f"no {name!r} entry with FluxParams in the configs (expected black-forest-labs/flux src/flux/util.py)")
+    raise ValueError(f"no {name!r} entry with {field} in the configs (expected black-forest-labs/flux src/flux/util.py)")
 
 
 def flux_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
@@ -573,6 +593,17 @@ def header_fingerprint(tensors: dict[str, list[int]]) -> tuple[str, str, dict[st
                 picked[embedding] = tensors[embedding]
                 break
         return "unet", layout, picked
+    if "in_block.1.weight" in tensors and "out_block.0.weight" in tensors:
+        down = _last_block(tensors, "down_blocks.", ".0.weight")
+        return "vqgan", "original", {n: tensors[n] for n in ("in_block.1.weight", str(down), "up_blocks.0.0.weight", "out_block.0.weight") if n in tensors}
+    cascade = {"clip_txt_pooled_mapper.weight": "cascade-prior", "effnet_mapper.0.weight": "cascade-decoder"}
+    for key, design in cascade.items():
+        if key in tensors:
+            wanted = ["clip_txt_mapper.weight", "clip_txt_pooled_mapper.weight", "clip_img_mapper.weight", "effnet_mapper.0.weight"]
+            wanted += ["pixels_mapper.0.weight", "clip_mapper.weight", str(_last_block(tensors, "down_downscalers.", ".1.weight"))]
+            if design == "cascade-prior":  # Stage C's downscalers are named otherwise and not part of its fingerprint
+                wanted = wanted[:3]
+            return design, "original", {n: tensors[n] for n in [*wanted, "embedding.1.weight", "clf.1.weight"] if n in tensors}
     autoencoder = autoencoder_layout(tensors)
     if autoencoder:
         keys = (
@@ -585,3 +616,69 @@ def header_fingerprint(tensors: dict[str, list[int]]) -> tuple[str, str, dict[st
         )
         return "autoencoder-kl", autoencoder, {key: tensors[key] for key in keys if key in tensors}
     raise ValueError("no recorded design in this header (no FLUX.1, MMDiT, UNet or KL autoencoder keys)")
+
+
+def class_defaults(source: str, name: str) -> dict[str, Any]:
+    """The literal default arguments of class `name`'s `__init__` in a module's source (never imported)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            init = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+            if init is not None:
+                named = init.args.args[len(init.args.args) - len(init.args.defaults) :]
+                return {arg.arg: ast.literal_eval(value) for arg, value in zip(named, init.args.defaults, strict=True)}
+    raise ValueError(f"no class {name} with an __init__ in the module")
+
+
+def version_call(source: str, version: str) -> tuple[str, dict[str, Any]]:
+    """The class a Stable Cascade training script builds as `generator` when `model_version == version`, and the
+    keyword arguments it passes (read from the source text, never imported)."""
+    for node in ast.walk(ast.parse(source)):
+        test = node.test if isinstance(node, ast.If) else None
+        if isinstance(test, ast.Compare) and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value == version:
+            for statement in node.body:  # type: ignore[attr-defined]
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and isinstance(statement.value.func, ast.Name):
+                    if any(isinstance(t, ast.Name) and t.id == "generator" for t in statement.targets):
+                        return statement.value.func.id, {k.arg: ast.literal_eval(k.value) for k in statement.value.keywords if k.arg}
+    raise ValueError(f"no `generator = ...(...)` under `model_version == {version!r}` in the training script")
+
+
+def cascade_fingerprint(stage: str, params: dict[str, Any]) -> dict[str, list[int]]:
+    """The distinctive tensors of a Stable Cascade stage (`modules/stage_c.py`, `modules/stage_b.py`) from its
+    `__init__` arguments: the text (and, for Stage C, image) conditioning mappers `Linear(c_clip..., c_cond * ...)`, the
+    input embedding `Conv2d(c_in * patch_size², c_hidden[0], 1)`, the output `Conv2d(c_hidden[0], c_out * patch_size²,
+    1)`; for Stage B also the EfficientNet and pixel mappers' first `Conv2d(c_effnet | c_pixels, c_hidden[0] * 4, 1)`
+    and the last level's downscaler `Conv2d(c_hidden[-2], c_hidden[-1], 2)`, which sets its width apart."""
+    if stage == "StageA":
+        return stage_a_fingerprint(params)
+    hidden, patch = list(params["c_hidden"]), int(params["patch_size"])
+    cond, seq = int(params["c_cond"]), int(params["c_clip_seq"])
+    tensors: dict[str, list[int]] = {}
+    if stage == "StageC":
+        tensors["clip_txt_mapper.weight"] = [cond, int(params["c_clip_text"])]
+        tensors["clip_txt_pooled_mapper.weight"] = [cond * seq, int(params["c_clip_text_pooled"])]
+        tensors["clip_img_mapper.weight"] = [cond * seq, int(params["c_clip_img"])]
+    elif stage == "StageB":
+        tensors["effnet_mapper.0.weight"] = [hidden[0] * 4, int(params["c_effnet"]), 1, 1]
+        tensors["pixels_mapper.0.weight"] = [hidden[0] * 4, int(params["c_pixels"]), 1, 1]
+        tensors["clip_mapper.weight"] = [cond * seq, int(params["c_clip"])]
+        tensors[f"down_downscalers.{len(hidden) - 1}.1.weight"] = [hidden[-1], hidden[-2], 2, 2]
+    else:
+        raise ValueError(f"{stage} is not a Stable Cascade stage with a fingerprint (StageA, StageB or StageC)")
+    tensors["embedding.1.weight"] = [hidden[0], int(params["c_in"]) * patch**2, 1, 1]
+    tensors["clf.1.weight"] = [int(params["c_out"]) * patch**2, hidden[0], 1, 1]
+    return tensors
+
+
+def stage_a_fingerprint(params: dict[str, Any]) -> dict[str, list[int]]:
+    """The distinctive tensors of Stable Cascade's Stage A (`modules/stage_a.py`, a VQGAN) from its `__init__`
+    arguments: the input `Conv2d(3 * 4, c_levels[0], 1)` after a 2 x 2 pixel unshuffle, the encoder's last
+    `Conv2d(c_levels[-1], c_latent, 1)` (after a ResBlock per level and a downscaler between levels), the decoder's first
+    `Conv2d(c_latent, c_levels[-1], 1)` and the output `Conv2d(c_levels[0], 3 * 4, 1)`."""
+    levels, hidden, latent = int(params["levels"]), int(params["c_hidden"]), int(params["c_latent"])
+    widths = [hidden // 2**i for i in reversed(range(levels))]
+    return {
+        "in_block.1.weight": [widths[0], 12, 1, 1],
+        f"down_blocks.{2 * levels - 1}.0.weight": [latent, widths[-1], 1, 1],
+        "up_blocks.0.0.weight": [widths[-1], latent, 1, 1],
+        "out_block.0.weight": [12, widths[0], 1, 1],
+    }
