@@ -21,8 +21,10 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from test_identify import unet, write_safetensors  # noqa: E402
 
-from lineagekb.check import validate  # noqa: E402
-from lineagekb.weights import candidates, file_hashes, read_denoiser, read_header  # noqa: E402
+from lineagekb.evidence.headers import read_denoiser  # noqa: E402
+from lineagekb.evidence.match import candidates  # noqa: E402
+from lineagekb.evidence.safetensors import file_hashes, read_header  # noqa: E402
+from lineagekb.validate import validate  # noqa: E402
 
 TENSORS = 686
 """As many tensors as the SD 1.5 UNet has, so the header is as long as a real one."""

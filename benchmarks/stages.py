@@ -15,11 +15,11 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 
-from lineagekb.check import validate  # noqa: E402
-from lineagekb.export import to_json  # noqa: E402
-from lineagekb.graph import dot, graphs, render_many, render_svg  # noqa: E402
-from lineagekb.lineage import Graph, release_families  # noqa: E402
-from lineagekb.pages import data_files, pages, write  # noqa: E402
+from lineagekb.records.lineage import Graph, release_families  # noqa: E402
+from lineagekb.validate import validate  # noqa: E402
+from lineagekb.website.export import to_json  # noqa: E402
+from lineagekb.website.graph import dot, graphs, render_many, render_svg  # noqa: E402
+from lineagekb.website.pages import data_files, pages, write  # noqa: E402
 
 
 def parse_floor(records: Path) -> None:

@@ -28,8 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tools"), str(REPO / "tests")]
 
 from fakehub.server import FakeHub  # noqa: E402
-from lineagekb import model  # noqa: E402
-from lineagekb.check import validate  # noqa: E402
+from lineagekb.records import model  # noqa: E402
+from lineagekb.validate import validate  # noqa: E402
 
 LATENCY = 0.05
 RELEASES = 500

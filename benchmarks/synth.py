@@ -7,7 +7,7 @@ import datetime
 import random
 from pathlib import Path
 
-from lineagekb import model
+from lineagekb.records import model
 
 HEADER = "# yaml-language-server: $schema=../schema.json\n"
 ORGANIZATIONS = 20

@@ -21,7 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_hostile import HOSTILE_NAME, hostile_records
 
 from conftest import REPO
-from lineagekb import model
+from lineagekb.records import model
 from screenshots import CHROMIUM, CHROMIUM_ARGS, QuietHandler
 
 pytestmark = pytest.mark.browser

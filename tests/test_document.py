@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from lineagekb import document
+from lineagekb.records import document
 
 RECORDS = sorted((REPO / "lineage").rglob("*.yaml"))
 

@@ -10,10 +10,11 @@ import pytest
 import yaml
 
 from conftest import REPO, run_tool
-from lineagekb import model
-from lineagekb.check import validate
-from lineagekb.load import KnowledgeBase
-from lineagekb.weights import compare_shapes, unet_config, unet_fingerprint, weight_evidence
+from lineagekb.evidence.compare import compare_shapes, weight_evidence
+from lineagekb.evidence.fingerprints import unet_config, unet_fingerprint
+from lineagekb.records import model
+from lineagekb.records.load import KnowledgeBase
+from lineagekb.validate import validate
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +172,7 @@ def test_fingerprint_command_prints_the_tensors_and_refuses_other_files(tmp_path
 
 
 def test_release_pages_show_each_edges_evidence(knowledge: KnowledgeBase) -> None:
-    from lineagekb.pages import pages
+    from lineagekb.website.pages import pages
 
     generated = pages(knowledge)
     assert "| finetune | weights shape\\-compatible \\(4 of 4 tensors\\) |" in generated["releases/sd-v1-5.md"]
@@ -180,8 +181,8 @@ def test_release_pages_show_each_edges_evidence(knowledge: KnowledgeBase) -> Non
 
 
 def test_the_edges_table_and_comparison_rows_carry_the_evidence(knowledge: KnowledgeBase) -> None:
-    from lineagekb.export import edge_rows
-    from lineagekb.pages import Site, release_row
+    from lineagekb.website.export import edge_rows
+    from lineagekb.website.pages import Site, release_row
 
     rows = {(row["child"], row["parent"], row["relation"]): row for row in edge_rows(knowledge)}
     assert rows[("sd-v1-5", "sd-v1-2", "finetune")]["weights_evidence"] == "weights shape-compatible (4 of 4 tensors)"
@@ -191,7 +192,7 @@ def test_the_edges_table_and_comparison_rows_carry_the_evidence(knowledge: Knowl
 
 
 def test_each_unet_fingerprint_has_its_counterpart_in_the_other_layout(knowledge: KnowledgeBase) -> None:
-    from lineagekb.weights import counterparts, fingerprint_releases
+    from lineagekb.evidence.compare import counterparts, fingerprint_releases
 
     originals = [f for f in knowledge.of_kind(model.Fingerprint) if f.architecture is model.Architecture.unet and f.layout is model.Layout.original]
     assert len(originals) >= 10
@@ -205,7 +206,8 @@ def test_each_unet_fingerprint_has_its_counterpart_in_the_other_layout(knowledge
 
 
 def test_a_diffusers_unet_header_names_the_releases_recorded_with_original_files(knowledge: KnowledgeBase) -> None:
-    from lineagekb.weights import Header, Tensor, by_fingerprint, matching_fingerprints
+    from lineagekb.evidence.match import by_fingerprint, matching_fingerprints
+    from lineagekb.evidence.safetensors import Header, Tensor
 
     twin = knowledge.records["sd-1-unet-diffusers"]
     assert isinstance(twin, model.Fingerprint)
@@ -215,7 +217,7 @@ def test_a_diffusers_unet_header_names_the_releases_recorded_with_original_files
 
 
 def test_fingerprint_pages_link_the_other_layout(knowledge: KnowledgeBase) -> None:
-    from lineagekb.pages import pages
+    from lineagekb.website.pages import pages
 
     page = pages(knowledge)["fingerprints/sd-2-unet-diffusers.md"]
     assert "## The same architecture in another layout" in page and "(../fingerprints/sd-2-unet.md) (original layout)" in page

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from conftest import REPO, run_tool
-from lineagekb import model
-from lineagekb.check import validate
-from lineagekb.document import parse
-from lineagekb.export import CSV_COLUMNS, EDGE_COLUMNS, FORMAT_VERSION, export_schema, export_schema_text, to_csv, to_edges_csv, to_graphml
-from lineagekb.load import KnowledgeBase
-from lineagekb.pages import data_files
+from lineagekb.records import model
+from lineagekb.records.document import parse
+from lineagekb.records.load import KnowledgeBase
+from lineagekb.validate import validate
+from lineagekb.website.export import CSV_COLUMNS, EDGE_COLUMNS, FORMAT_VERSION, export_schema, export_schema_text, to_csv, to_edges_csv, to_graphml
+from lineagekb.website.pages import data_files
 
 SECTIONS = ["components", "datasets", "fingerprints", "organizations", "releases"]
 DATA_PAGE = REPO / "docs" / "data.md"

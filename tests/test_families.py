@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO
-from lineagekb import model
-from lineagekb.check import validate
+from lineagekb.records import model
+from lineagekb.validate import validate
 
 EDGES = {
     "sdxl-0-9-refiner": {("sdxl-0-9-base", "refines", None)},

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO
-from lineagekb import model
-from lineagekb.check import validate
-from lineagekb.lineage import steps_from_scratch
+from lineagekb.records import model
+from lineagekb.records.lineage import steps_from_scratch
+from lineagekb.validate import validate
 
 RELEASES = [
     "ldm-text2im-large-256",

@@ -16,7 +16,7 @@ import yaml
 from conftest import REPO, run_tool
 from fakehub.runner import environment
 from fakehub.server import FakeHub, safetensors_header
-from lineagekb.weights import header_fingerprint
+from lineagekb.evidence.headers import header_fingerprint
 
 FINGERPRINTS = REPO / "lineage" / "fingerprints"
 

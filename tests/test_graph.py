@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import FIXTURES, UPDATE_GOLDEN
-from lineagekb.check import validate
-from lineagekb.graph import family_dot, quote, render_svg
+from lineagekb.validate import validate
+from lineagekb.website.graph import family_dot, quote, render_svg
 
 GOLDEN = Path(__file__).parent / "cases" / "graph" / "mini-family.dot"
 

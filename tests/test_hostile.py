@@ -18,8 +18,9 @@ import yaml
 from conftest import FIXTURES, run_tool
 from fakehub.runner import FAST, run_sync
 from fakehub.server import scenario
-from lineagekb import escape, export
-from lineagekb.check import validate
+from lineagekb import escape
+from lineagekb.validate import validate
+from lineagekb.website import export
 
 CASES = Path(__file__).parent / "cases" / "validate"
 RAW_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{escape.BIDI_CONTROLS}]")

@@ -190,8 +190,8 @@ def test_every_recorded_safetensors_checkpoint_is_recognised_by_its_architecture
     import yaml
     from test_fingerprint_header import mmdit
 
-    from lineagekb import model
-    from lineagekb.check import validate
+    from lineagekb.records import model
+    from lineagekb.validate import validate
 
     knowledge, _ = validate(REPO / "lineage")
     files, owners = [], []

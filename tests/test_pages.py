@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from lineagekb.check import validate
-from lineagekb.markdown import escape_markdown
-from lineagekb.pages import pages
+from lineagekb.validate import validate
+from lineagekb.website.markdown import escape_markdown
+from lineagekb.website.pages import pages
 
 
 def mini_pages(tmp_path: Path, name: str = "Tuned model") -> dict[str, str]:
@@ -101,8 +101,8 @@ def test_no_reference_off_the_site(site: Path) -> None:
 
 
 def test_notes_and_unstated_facts_on_release_pages() -> None:
-    from lineagekb.check import validate
-    from lineagekb.pages import pages
+    from lineagekb.validate import validate
+    from lineagekb.website.pages import pages
 
     knowledge, _ = validate(REPO / "lineage")
     generated = pages(knowledge)

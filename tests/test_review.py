@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, UPDATE_GOLDEN, run_tool
-from lineagekb import review as review_module
-from lineagekb.diff import KindFieldsChange, VocabularyChange, model_change
 from lineagekb.escape import BIDI_CONTROLS
-from lineagekb.review import MARKER, code, text, unpinned
+from lineagekb.review import review as review_module
+from lineagekb.review.diff import KindFieldsChange, VocabularyChange, model_change
+from lineagekb.review.review import MARKER, code, text, unpinned
 
 GOLDEN = Path(__file__).parent / "cases" / "review"
 GIT_ENV = {
@@ -256,12 +256,12 @@ def with_schema_edit(schema: dict[str, Any]) -> bytes:
 
 def test_schema_change_lists_vocabulary_values_and_fields(tmp_path: Path) -> None:
     """a) A new vocabulary value alone is a change: vocabularies and fields per kind compared from both revisions' schema."""
-    repo = fresh_repo(tmp_path, ("lineage/schema.json", SCHEMA.read_bytes()), ("tools/lineagekb/model.py", b"# the model\n"))
+    repo = fresh_repo(tmp_path, ("lineage/schema.json", SCHEMA.read_bytes()), ("tools/lineagekb/records/model.py", b"# the model\n"))
     (repo / "lineage" / "schema.json").write_bytes(with_schema_edit(json.loads(SCHEMA.read_text(encoding="utf-8"))))
     commit(repo, "Schema: a relation, a vocabulary and a field", "schema")
     data = review_data(repo, "--head", "schema")
     assert data["model"] == {
-        "model_path": "tools/lineagekb/model.py",
+        "model_path": "tools/lineagekb/records/model.py",
         "schema_path": "lineage/schema.json",
         "model_changed": False,
         "schema_changed": True,
@@ -282,7 +282,7 @@ def test_schema_change_lists_vocabulary_values_and_fields(tmp_path: Path) -> Non
     ]
     comment = review_markdown(repo, "--head", "schema")
     assert "No change to the records" not in comment
-    assert "- The record model, `tools/lineagekb/model.py`: unchanged.\n- The schema, `lineage/schema.json`: changed.\n" in comment
+    assert "- The record model, `tools/lineagekb/records/model.py`: unchanged.\n- The schema, `lineage/schema.json`: changed.\n" in comment
     assert "| `Relation` | `blend` | — |\n| `Weights` | — | `non-ema` |\n" in comment
     assert "| `dataset` | — | `description` |\n| `organization` | `founded` | — |\n" in comment
 
@@ -319,11 +319,11 @@ def test_fields_per_kind_whatever_way_the_schema_picks_the_definition(shape: str
 
 def test_model_change_is_reported_and_an_unreadable_schema_is_not_compared(tmp_path: Path) -> None:
     """a) A change to model.py is named even when the schema did not follow; a schema that is no JSON is not compared."""
-    repo = fresh_repo(tmp_path, ("lineage/schema.json", SCHEMA.read_bytes()), ("tools/lineagekb/model.py", b"# the model\n"))
-    (repo / "tools" / "lineagekb" / "model.py").write_text("# the model, changed\n", encoding="utf-8")
+    repo = fresh_repo(tmp_path, ("lineage/schema.json", SCHEMA.read_bytes()), ("tools/lineagekb/records/model.py", b"# the model\n"))
+    (repo / "tools" / "lineagekb" / "records" / "model.py").write_text("# the model, changed\n", encoding="utf-8")
     data = review_data(repo)  # the working tree
     assert (data["model"]["model_changed"], data["model"]["schema_changed"], data["model"]["changed"]) == (True, False, True)
-    assert data["summary"] == ["the record model (tools/lineagekb/model.py) changed"]
+    assert data["summary"] == ["the record model (tools/lineagekb/records/model.py) changed"]
     assert "regenerate it with `make schema`" in review_markdown(repo)
     (repo / "lineage" / "schema.json").write_text("{not json", encoding="utf-8")
     data = review_data(repo)
@@ -502,3 +502,13 @@ def test_hostile_schema_and_record_text_stays_text(tmp_path: Path) -> None:
     assert f"| `parents[0].id` | `tuned` | {linked_title} | ::error::q ::error::r &lt;script&gt;alert(1)&lt;/script&gt; @&#8203;someone |" in comment
     data = review_data(repo)
     assert "::error::x\\u202e\\e[2J <img src=x> [a](https://tracker.invalid) @someone `tick` |" in data["model"]["vocabularies"][0]["added"]
+
+
+def test_the_model_moved_into_its_subpackage_is_not_a_model_change(tmp_path: Path) -> None:
+    """a) A base from before the package had subpackages keeps its model at the old path; the same bytes are no change."""
+    repo = fresh_repo(tmp_path, ("lineage/schema.json", SCHEMA.read_bytes()), ("tools/lineagekb/model.py", b"# the model\n"))
+    (repo / "tools" / "lineagekb" / "records").mkdir()
+    git(repo, "mv", "tools/lineagekb/model.py", "tools/lineagekb/records/model.py")
+    commit(repo, "Subpackages", "moved")
+    data = review_data(repo, "--head", "moved")
+    assert data["model"]["model_path"] == "tools/lineagekb/records/model.py" and data["model"]["model_changed"] is False

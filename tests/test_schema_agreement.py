@@ -23,9 +23,9 @@ import ruamel.yaml
 import yaml
 
 from conftest import FIXTURES, REPO
-from lineagekb import document
-from lineagekb.load import load_file
-from lineagekb.schema import json_schema
+from lineagekb.records import document
+from lineagekb.records.load import load_file
+from lineagekb.records.schema import json_schema
 
 SCHEMA = REPO / "lineage" / "schema.json"
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"

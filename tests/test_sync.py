@@ -12,8 +12,8 @@ import pytest
 from conftest import UPDATE_GOLDEN, run_tool
 from fakehub.runner import FAST, RECORDS, run_sync
 from fakehub.server import TOKEN, scenario
-from lineagekb import hub, sync
-from lineagekb.check import validate
+from lineagekb.hubsync import hub, sync
+from lineagekb.validate import validate
 
 CASES = Path(__file__).resolve().parent / "cases" / "sync"
 ALL_REPOS = 52

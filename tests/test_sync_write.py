@@ -17,9 +17,9 @@ import yaml
 
 from fakehub.runner import FAST, RECORDS, REPO, environment, run_sync
 from fakehub.server import FakeHub, scenario
-from lineagekb import write
-from lineagekb.check import validate
-from lineagekb.load import record_files
+from lineagekb.hubsync import write
+from lineagekb.records.load import record_files
+from lineagekb.validate import validate
 
 
 def snapshot(folder: Path) -> dict[Path, bytes]:

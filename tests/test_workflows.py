@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from lineagekb import model
-from lineagekb.load import load_file
-from lineagekb.review import MARKER
+from lineagekb.records import model
+from lineagekb.records.load import load_file
+from lineagekb.review.review import MARKER
 
 WORKFLOWS = REPO / ".github" / "workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")

@@ -3,8 +3,8 @@
 import sys
 
 from lineagekb import cli
-from lineagekb.check import validate
-from lineagekb.export import to_json
+from lineagekb.validate import validate
+from lineagekb.website.export import to_json
 
 
 def main(argv: list[str] | None = None) -> int:

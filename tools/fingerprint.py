@@ -9,8 +9,7 @@ import yaml
 
 from lineagekb import cli
 from lineagekb.escape import terminal
-from lineagekb.weights import (
-    HeaderError,
+from lineagekb.evidence.fingerprints import (
     autoencoder_fingerprint,
     autoencoder_params,
     cascade_fingerprint,
@@ -18,12 +17,12 @@ from lineagekb.weights import (
     flux_autoencoder_fingerprint,
     flux_fingerprint,
     flux_params,
-    header_fingerprint,
-    read_header,
     unet_config,
     unet_fingerprint,
     version_call,
 )
+from lineagekb.evidence.headers import header_fingerprint
+from lineagekb.evidence.safetensors import HeaderError, read_header
 
 EXAMPLES = """\
   python tools/fingerprint.py stablediffusion/configs/stable-diffusion/v2-inference.yaml
@@ -71,7 +70,7 @@ def from_hub(repo: str, path: str, revision: str | None, timeout: float) -> dict
     """The fingerprint of a Hub file's header, with the source entry that pins the revision read."""
     from sync_hub import HfClient
 
-    from lineagekb.hub import HubError, header_source
+    from lineagekb.hubsync.hub import HubError, header_source
 
     client = HfClient(timeout)
     try:

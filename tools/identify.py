@@ -8,19 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from lineagekb import cli
-from lineagekb.check import validate
 from lineagekb.escape import terminal
-from lineagekb.weights import (
-    EXTRA_INPUT_CHANNELS,
-    HeaderError,
-    architecture_index,
-    by_fingerprint,
-    candidates,
-    file_hashes,
-    matching_fingerprints,
-    read_denoiser,
-    read_header,
-)
+from lineagekb.evidence.compare import EXTRA_INPUT_CHANNELS
+from lineagekb.evidence.headers import read_denoiser
+from lineagekb.evidence.match import architecture_index, by_fingerprint, candidates, matching_fingerprints
+from lineagekb.evidence.safetensors import HeaderError, file_hashes, read_header
+from lineagekb.validate import validate
 
 PROGRESS_FROM = 256 << 20
 """Files from this size get a progress bar while they are hashed (on a terminal)."""

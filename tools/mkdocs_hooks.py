@@ -14,9 +14,9 @@ from mkdocs.structure.files import File, Files
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from lineagekb.check import validate  # noqa: E402
-from lineagekb.graph import SERVE_CACHE, graphs, inline_graphs, render_many  # noqa: E402
-from lineagekb.pages import data_files, pages, write  # noqa: E402
+from lineagekb.validate import validate  # noqa: E402
+from lineagekb.website.graph import SERVE_CACHE, graphs, inline_graphs, render_many  # noqa: E402
+from lineagekb.website.pages import data_files, pages, write  # noqa: E402
 
 # The records folder; tests point builds at a temporary copy through this variable.
 ROOT = Path(os.environ.get("MODEL_LINEAGE_RECORDS") or Path(__file__).parent.parent / "lineage")

@@ -3,9 +3,9 @@
 import sys
 
 from lineagekb import cli
-from lineagekb.check import validate
-from lineagekb.graph import graphs, inline_graphs, render_many
-from lineagekb.pages import data_files, pages, write
+from lineagekb.validate import validate
+from lineagekb.website.graph import graphs, inline_graphs, render_many
+from lineagekb.website.pages import data_files, pages, write
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from lineagekb import cli
-from lineagekb.review import GraphError, markdown, review, to_data, write_graphs
-from lineagekb.revision import RevisionError, toplevel
+from lineagekb.review.review import GraphError, markdown, review, to_data, write_graphs
+from lineagekb.review.revision import RevisionError, toplevel
 
 
 def main(argv: list[str] | None = None) -> int:

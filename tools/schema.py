@@ -3,12 +3,12 @@
 import sys
 
 from lineagekb import cli
-from lineagekb.schema import schema_text
+from lineagekb.records.schema import schema_text
 
 
 def main(argv: list[str] | None = None) -> int:
     args = cli.parser(
-        "Generate the JSON Schema of the records from tools/lineagekb/model.py.",
+        "Generate the JSON Schema of the records from tools/lineagekb/records/model.py.",
         "  python tools/schema.py            # rewrite lineage/schema.json\n  python tools/schema.py --check    # exit 1 if it is stale",
     )
     args.add_argument("--out", type=cli.Path, default=cli.DEFAULT_ROOT / "schema.json", help="schema file (default: lineage/schema.json)")

@@ -17,10 +17,11 @@ from huggingface_hub import HfApi, constants, hf_hub_download  # noqa: E402
 from huggingface_hub import errors as hf_errors  # noqa: E402
 from huggingface_hub.utils import set_client_factory  # noqa: E402
 
-from lineagekb import cli, drift, hub, sync, write  # noqa: E402
-from lineagekb.check import validate  # noqa: E402
+from lineagekb import cli  # noqa: E402
 from lineagekb.escape import terminal  # noqa: E402
+from lineagekb.hubsync import drift, hub, sync, write  # noqa: E402
 from lineagekb.problems import DataError  # noqa: E402
+from lineagekb.validate import validate  # noqa: E402
 
 RELATIONS = ("finetune", "adapter", "merge", "quantized")
 EXAMPLES = """\

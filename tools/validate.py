@@ -2,8 +2,9 @@
 
 import sys
 
-from lineagekb import cli, model
-from lineagekb.check import validate
+from lineagekb import cli
+from lineagekb.records import model
+from lineagekb.validate import validate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,12 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import model
-from .document import Location
-from .escape import spell_out
-from .lineage import edges
-from .load import KnowledgeBase
-from .problems import field_path
+from ..escape import spell_out
+from ..problems import field_path
+from ..records import model
+from ..records.document import Location
+from ..records.lineage import edges
+from ..records.load import KnowledgeBase
 
 SYNCED_FIELDS = frozenset({"revision", "last_modified", "size_bytes", "sha256"})
 """Fields `tools/sync_hub.py --write` maintains from the Hub itself: a change to them needs no new source."""

@@ -208,7 +208,7 @@ def json_schema() -> dict[str, Any]:
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Model Lineage record",
-        "description": "One record of the knowledge base (generated from tools/lineagekb/model.py; do not edit).",
+        "description": "One record of the knowledge base (generated from tools/lineagekb/records/model.py; do not edit).",
         "type": "object",
         "required": ["kind"],
         "properties": {
@@ -316,7 +316,7 @@ def field_reference() -> str:
     lines = [
         "# Field reference",
         "",
-        "Generated from `tools/lineagekb/model.py`, like `lineage/schema.json`. A *fact* is a mapping",
+        "Generated from `tools/lineagekb/records/model.py`, like `lineage/schema.json`. A *fact* is a mapping",
         "`{value: ..., source: <key of sources>, quote: ...}`: every fact names the source that states it.",
         "",
     ]

@@ -11,8 +11,8 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from . import model
-from .escape import FORBIDDEN, spell_out
+from ..escape import FORBIDDEN, spell_out
+from ..records import model
 
 TEMPLATES = Path(__file__).parent / "templates"
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"} | {c: "\\" + c for c in "\\`*_{}[]()#+-.!|~"})

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import model
-from .document import Location
+from ..problems import field_path
+from ..records import model
+from ..records.document import Location
+from ..records.load import KnowledgeBase
 from .hub import HubError, Job, NotFound, RepoFacts, header_source
-from .load import KnowledgeBase
-from .problems import field_path
 
 KINDS = (
     "repo-missing",

@@ -10,11 +10,11 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from . import model
-from .escape import FORBIDDEN, spell_out
+from ..escape import FORBIDDEN, spell_out
+from ..records import model
+from ..records.lineage import Histories
+from ..records.load import KnowledgeBase, cyclic_gc_paused
 from .export_schema import FORMAT_VERSION, export_schema, export_schema_text
-from .lineage import Histories
-from .load import KnowledgeBase, cyclic_gc_paused
 from .tables import CSV_COLUMNS, EDGE_COLUMNS, csv_rows, date_precision, edge_rows, fact, lineage_parents, plain, to_csv, to_edges_csv, total_steps
 
 __all__ = [

@@ -9,9 +9,9 @@ import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from . import model
-from .lineage import Graph, release_families
-from .load import KnowledgeBase
+from ..records import model
+from ..records.lineage import Graph, release_families
+from ..records.load import KnowledgeBase
 from .markdown import folder
 from .summary import GRAPH_LIMIT, summarise
 

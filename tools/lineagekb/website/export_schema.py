@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from . import model
+from ..records import model
 
 FORMAT_VERSION = "2.1"
 """The version of the export's shape; see docs/data.md for what changes bump it."""
@@ -109,7 +109,7 @@ def export_schema() -> dict[str, Any]:
     schema["$schema"] = SCHEMA_DIALECT
     schema["$id"] = "lineage.schema.json"
     schema["title"] = f"Model Lineage export, format {FORMAT_VERSION}"
-    schema["description"] = "lineage.json (generated from tools/lineagekb/model.py and export_schema.py; do not edit)."
+    schema["description"] = "lineage.json (generated from tools/lineagekb/records/model.py and export_schema.py; do not edit)."
     return schema
 
 

@@ -6,23 +6,21 @@ import difflib
 import functools
 import re
 import typing
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..problems import Problem
 from . import model
 from .document import Location
-from .load import KnowledgeBase, cyclic_gc_paused, load, load_files
-from .problems import Problem
-from .weights import weight_evidence
+from .load import KnowledgeBase
 
 SOURCE_FIELDS = ("source", "follows", "naming", "fingerprint_source")
 
 
 def check(knowledge: KnowledgeBase) -> list[Problem]:
-    """Every cross-record problem, sorted by file and line."""
+    """Every problem across records, sorted by file and line."""
     problems: list[Problem] = []
     for checker in (
         check_references,
@@ -33,8 +31,6 @@ def check(knowledge: KnowledgeBase) -> list[Problem]:
         check_from_scratch,
         check_parents,
         check_availability,
-        check_weight_shapes,
-        check_fingerprint_layouts,
     ):
         problems += checker(knowledge)
     return sorted(problems)
@@ -279,54 +275,4 @@ def check_availability(knowledge: KnowledgeBase) -> list[Problem]:
             if getattr(release, name):
                 message = f"an api-only release has no public weights (remove `{name}`, or change `availability`)"
                 problems.append(knowledge.problem(release.id, (name,), message))
-    return problems
-
-
-def check_weight_shapes(knowledge: KnowledgeBase) -> list[Problem]:
-    """A weight edge joins checkpoints whose fingerprints agree: a fine-tune keeps its parent's tensor shapes."""
-    problems = []
-    for record in knowledge.of_kind(model.Lineage):
-        for index, parent in enumerate(record.parents):
-            if parent.relation not in model.WEIGHT_RELATIONS:
-                continue
-            evidence = weight_evidence(knowledge, record, parent.id)
-            if evidence.differs:
-                message = (
-                    f"the weights cannot come from {parent.id!r} by {parent.relation.value}: {evidence.differs} "
-                    "(the fingerprints disagree; check the parent, the relation or the checkpoints' fingerprints)"
-                )
-                problems.append(knowledge.problem(record.id, ("parents", index, "id"), message))
-    return problems
-
-
-def validate(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load every record under `root` and run every check; the problems are sorted by file and line."""
-    with cyclic_gc_paused():
-        knowledge, problems = load(root)
-        return knowledge, sorted(problems + check(knowledge))
-
-
-def validate_files(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[KnowledgeBase, list[Problem]]:
-    """Like `validate`, for records given as (path, content) pairs (e.g. read from a git revision)."""
-    with cyclic_gc_paused():
-        knowledge, problems = load_files(root, files)
-        return knowledge, sorted(problems + check(knowledge))
-
-
-def check_fingerprint_layouts(knowledge: KnowledgeBase) -> list[Problem]:
-    """A checkpoint's fingerprint names tensors as its format does: a diffusers folder's in the diffusers layout, a
-    `.ckpt` or single `.safetensors` file's in the original one."""
-    problems = []
-    for record in knowledge.of_kind(model.Lineage):
-        for index, item in enumerate(record.checkpoints):
-            fingerprint = knowledge.records.get(item.fingerprint) if item.fingerprint else None
-            if not isinstance(fingerprint, model.Fingerprint):
-                continue
-            expected = model.Layout.diffusers if item.format is model.CheckpointFormat.diffusers else model.Layout.original
-            if fingerprint.layout is not expected:
-                message = (
-                    f"a {item.format.value} checkpoint names its tensors in the {expected.value} layout, but {fingerprint.id!r} "
-                    f"is in the {fingerprint.layout.value} layout (point to the fingerprint of the {expected.value} layout)"
-                )
-                problems.append(knowledge.problem(record.id, ("checkpoints", index, "fingerprint"), message))
     return problems

@@ -14,9 +14,9 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from . import model
-from .document import Location, parse
-from .problems import DataError, Problem
+from ..problems import DataError, Problem
+from ..records import model
+from ..records.document import Location, parse
 from .sync import Finding
 
 Change = tuple[Location, Any]

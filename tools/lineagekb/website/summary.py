@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lineage import Graph
+from ..records.lineage import Graph
 
 GRAPH_LIMIT = 60
 """Graphs with more nodes than this are summarised: past it a layout is slow and unreadable."""

@@ -12,10 +12,10 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from . import model
-from .lineage import Histories
-from .load import KnowledgeBase
-from .weights import weight_evidence
+from ..evidence.compare import weight_evidence
+from ..records import model
+from ..records.lineage import Histories
+from ..records.load import KnowledgeBase
 
 CSV_COLUMNS = [
     "id",

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .escape import markdown_code, spell_out, terminal
-from .load import KnowledgeBase
+from ..escape import markdown_code, spell_out, terminal
+from ..records.load import KnowledgeBase
 from .sync import Finding, SyncResult, Unchecked
 
 

@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .load import RECORD_SUFFIXES, record_files
+from ..records.load import RECORD_SUFFIXES, record_files
 
 GIT_TIMEOUT = 120
 SYMLINK_MODE = "120000"

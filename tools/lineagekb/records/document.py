@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem, field_path
+from ..problems import Problem, field_path
 
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40

@@ -16,15 +16,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import model
-from .check import validate_files
+from ..escape import no_workflow_commands
+from ..problems import Problem
+from ..records import model
+from ..records.load import KnowledgeBase
+from ..validate import validate_files
+from ..website.graph import PREDICTION_COLOURS, RELATION_STYLES, quote, render_svg
+from ..website.markdown import environment as markdown_environment
+from ..website.markdown import safe_url
 from .diff import Citation, Diff, EdgeChange, ModelChange, RecordRef, compare, edge_map, model_change
-from .escape import no_workflow_commands
-from .graph import PREDICTION_COLOURS, RELATION_STYLES, quote, render_svg
-from .load import KnowledgeBase
-from .markdown import environment as markdown_environment
-from .markdown import safe_url
-from .problems import Problem
 from .revision import Revision, file_at, files_at, merge_base, resolve
 
 MARKER = "<!-- lineage-review -->"
@@ -40,8 +40,9 @@ MARKS = {
 SAFE_URL_CHARACTERS = ":/?#[]@!$&'()*+,;=%~-._"
 KIND_ORDER = ["added", "removed", "re-typed", "re-pointed"]
 PLURALS = {"release": "releases", "component": "components", "dataset": "datasets", "organization": "organizations"}
-MODEL_PATH = "tools/lineagekb/model.py"
-"""The record model, from the repository root: the schema is generated from it."""
+MODEL_PATHS = ("tools/lineagekb/records/model.py", "tools/lineagekb/model.py")
+"""The record model, from the repository root (where it is now, and where it was before the package had subpackages):
+the schema is generated from it."""
 HUB_LICENSES = Path(__file__).parent / "data" / "hub_licenses.json"
 """The licence ids the Hub knows, with the page they were read from."""
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -103,9 +104,10 @@ def review(top: Path, base_name: str, head_name: str | None, folder: str = "line
         problems = [Problem(folder, 1, "", "no record files found (expected *.yaml records)")]
     diff = compare(base_knowledge, head_knowledge)
     schema_path = f"{folder.rstrip('/')}/schema.json"
+    model_path, head_model = model_at(top, head)
     changes = model_change(
-        (MODEL_PATH, schema_path),
-        (file_at(top, base, MODEL_PATH), file_at(top, head, MODEL_PATH)),
+        (model_path, schema_path),
+        (model_at(top, base)[1], head_model),
         (file_at(top, base, schema_path), file_at(top, head, schema_path)),
     )
     known = hub_licenses()
@@ -123,6 +125,15 @@ def review(top: Path, base_name: str, head_name: str | None, folder: str = "line
         licence_flags,
         known[1] if known else None,
     )
+
+
+def model_at(top: Path, revision: Revision) -> tuple[str, bytes | None]:
+    """Where the record model is at `revision`, and its content (the current path and None when neither is there)."""
+    for path in MODEL_PATHS:
+        content = file_at(top, revision, path)
+        if content is not None:
+            return path, content
+    return MODEL_PATHS[0], None
 
 
 def unpinned(url: str) -> str | None:

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..escape import FORBIDDEN, FORBIDDEN_IN_LINE, visible
+from ..problems import Problem, field_path
 from . import model
 from .document import Document, Location, parse
-from .escape import FORBIDDEN, FORBIDDEN_IN_LINE, visible
-from .problems import Problem, field_path
 
 RECORD_SUFFIXES = (".yaml", ".yml")
 MAX_FILES = 100_000

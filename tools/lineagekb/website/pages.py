@@ -8,15 +8,16 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import lineage, model
-from .check import references
-from .escape import html_text
+from ..escape import html_text
+from ..evidence.compare import counterparts, fingerprint_releases, weight_evidence
+from ..records import lineage, model
+from ..records.check import references
+from ..records.load import KnowledgeBase
+from ..records.schema import field_reference, schema_text
 from .export import export_schema_text, to_csv, to_edges_csv, to_graphml, to_json
 from .graph import SMALL_SITE, family_dot, legend
-from .load import KnowledgeBase
+from .identify_data import identify_data
 from .markdown import code, environment, finalize, folder, graph_placeholder, link
-from .schema import field_reference, schema_text
-from .weights import counterparts, fingerprint_releases, identify_data, weight_evidence
 
 
 class PageContext:

@@ -1,0 +1,1 @@
+"""Pull-request review: what a change does to the records, the graph and the model."""

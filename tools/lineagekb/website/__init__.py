@@ -1,0 +1,1 @@
+"""The static site: pages, graphs and data exports rendered from the records."""
