@@ -213,3 +213,11 @@ def test_every_recorded_safetensors_checkpoint_is_recognised_by_its_architecture
     assert code == 0
     for owner, result in zip(owners, found, strict=True):
         assert result["architecture"] and owner in result["architecture"]["releases"], (owner, result["architecture"])
+
+
+def test_a_design_named_only_by_its_own_code_gets_its_fingerprints_layout(tmp_path: Path) -> None:
+    import yaml
+
+    tensors = yaml.safe_load((REPO / "lineage" / "fingerprints" / "stable-cascade-stage-b-lite-network.yaml").read_text(encoding="utf-8"))["tensors"]
+    code, [found] = identify(write_safetensors(tmp_path / "stage_b_lite.safetensors", {n: ("BF16", s) for n, s in tensors.items()}))
+    assert code == 0 and found["layout"] == "original" and found["architecture"]["releases"] == ["stable-cascade-stage-b"]

@@ -13,6 +13,7 @@ from lineagekb.evidence.compare import EXTRA_INPUT_CHANNELS
 from lineagekb.evidence.headers import read_denoiser
 from lineagekb.evidence.match import architecture_index, by_fingerprint, candidates, matching_fingerprints
 from lineagekb.evidence.safetensors import HeaderError, file_hashes, read_header
+from lineagekb.records import model
 from lineagekb.validate import validate
 
 PROGRESS_FROM = 256 << 20
@@ -66,6 +67,9 @@ def identify(path: Path, knowledge: Any, checkpoints: dict[str, tuple[str, str]]
     architecture = by_fingerprint(knowledge, found["fingerprints"], reading.layout) or candidates(knowledge, reading, index)
     if architecture:
         found["architecture"] = {"id": architecture[0], "releases": architecture[1]}
+        matched = knowledge.records.get(architecture[0])
+        if found["layout"] is None and isinstance(matched, model.Fingerprint):  # a design whose names only its own code uses
+            found["layout"] = matched.layout.value
     if reading.ema:
         found["notes"].append("holds EMA weights next to the training weights (model_ema.*)")
     if reading.in_channels and reading.out_channels and reading.in_channels != reading.out_channels:

@@ -64,7 +64,7 @@
       Object.entries(entry.tensors).every(([name, shape]) => header[name] && same(header[name].shape, shape)));
     const ownLayout = (entry) => (entry.layout === found.layout ? 1 : 0);
     matches.sort(([a, x], [b, y]) => ownLayout(y) - ownLayout(x) || Object.keys(y.tensors).length - Object.keys(x.tensors).length || (a < b ? 1 : -1));
-    return matches.length ? { key: matches[0][0], releases: matches[0][1].releases } : null;
+    return matches.length ? { key: matches[0][0], releases: matches[0][1].releases, layout: matches[0][1].layout } : null;
   }
 
   function architecture(found, data) {
@@ -83,6 +83,7 @@
     readHeader(file, data).then((header) => {
       const found = reading(header, data);
       const match = fingerprint(header, found, data) || architecture(found, data);
+      if (!found.layout && match && match.layout) found.layout = match.layout; // a design whose names only its own code uses
       const lines = [text("p", `${file.name}: ${file.size.toLocaleString("en")} bytes, ${Object.keys(header).length} tensors`)];
       lines.push(text("p", `Layout: ${found.layout || "not recognised"}; dtype: ${found.dtype || "none"}${found.ema ? "; holds EMA weights next to the training weights" : ""}`));
       if (found.inChannels && found.outChannels && found.inChannels !== found.outChannels) {
