@@ -16,8 +16,9 @@ import yaml
 from conftest import FIXTURES, UPDATE_GOLDEN, run_tool
 from lineagekb.escape import BIDI_CONTROLS
 from lineagekb.review import review as review_module
-from lineagekb.review.diff import KindFieldsChange, VocabularyChange, model_change
-from lineagekb.review.review import MARKER, code, text, unpinned
+from lineagekb.review.model_change import KindFieldsChange, VocabularyChange, model_change
+from lineagekb.review.render import MARKER, code, text, to_data
+from lineagekb.review.review import unpinned
 
 GOLDEN = Path(__file__).parent / "cases" / "review"
 GIT_ENV = {
@@ -461,7 +462,7 @@ def test_without_the_list_of_hub_licences_no_licence_is_flagged(tmp_path: Path, 
     monkeypatch.setattr(review_module, "HUB_LICENSES", tmp_path / "missing.json")
     report = review_module.review(repo, "main", None)
     assert report.unknown_licenses == [] and report.hub_licenses is None
-    assert review_module.to_data(report)["hub_licenses"] is None
+    assert to_data(report)["hub_licenses"] is None
 
 
 def test_the_list_of_hub_licences_names_its_source() -> None:

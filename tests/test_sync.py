@@ -12,7 +12,7 @@ import pytest
 from conftest import UPDATE_GOLDEN, run_tool
 from fakehub.runner import FAST, RECORDS, run_sync
 from fakehub.server import TOKEN, scenario
-from lineagekb.hubsync import hub, sync
+from lineagekb.hubsync import findings, hub, sync
 from lineagekb.validate import validate
 
 CASES = Path(__file__).resolve().parent / "cases" / "sync"
@@ -206,7 +206,7 @@ class _Answers:
         return []
 
 
-def _compare(ids: list[str], facts: dict[str, hub.RepoFacts | hub.HubError]) -> sync.SyncResult:
+def _compare(ids: list[str], facts: dict[str, hub.RepoFacts | hub.HubError]) -> findings.SyncResult:
     knowledge, _ = validate(RECORDS / "lineage")
     records = sync.hub_records(knowledge, ids)
     answers = hub.gather(sync.jobs(records).items(), _Answers(facts), hub.Retry(attempts=1), 2)

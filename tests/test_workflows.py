@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO
 from lineagekb.records import model
 from lineagekb.records.load import load_file
-from lineagekb.review.review import MARKER
+from lineagekb.review.render import MARKER
 
 WORKFLOWS = REPO / ".github" / "workflows"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")

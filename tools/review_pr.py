@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 from lineagekb import cli
-from lineagekb.review.review import GraphError, markdown, review, to_data, write_graphs
+from lineagekb.review.render import GraphError, markdown, to_data, write_graphs
+from lineagekb.review.review import review
 from lineagekb.review.revision import RevisionError, toplevel
 
 

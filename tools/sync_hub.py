@@ -19,7 +19,7 @@ from huggingface_hub.utils import set_client_factory  # noqa: E402
 
 from lineagekb import cli  # noqa: E402
 from lineagekb.escape import terminal  # noqa: E402
-from lineagekb.hubsync import drift, hub, sync, write  # noqa: E402
+from lineagekb.hubsync import drift, findings, hub, sync, write  # noqa: E402
 from lineagekb.problems import DataError  # noqa: E402
 from lineagekb.validate import validate  # noqa: E402
 
@@ -253,7 +253,7 @@ def find_children(knowledge: Any, records: list[Any], client: hub.HubClient, ret
     return sorted(children.values(), key=lambda d: (-d.downloads, d.repo))
 
 
-def write_back(knowledge: Any, result: sync.SyncResult) -> int:
+def write_back(knowledge: Any, result: findings.SyncResult) -> int:
     """Write the Hub-owned values; 0 when done (or nothing to do), 2 when the records could not be edited cleanly."""
     by_path = write.changes(result.findings)
     kinds = {knowledge.documents[r].path: type(knowledge.records[r]) for r in result.records}

@@ -13,7 +13,6 @@ EXTRA_INPUT_CHANNELS = {"inpainting": 5, "depth-to-image": 1, "upscaling": 3}
 """Channels a task concatenates to the latent at the denoiser's input: the masked image's latent (4) and the mask (1)
 for inpainting, a depth map (1), the low-resolution RGB image (3) for the x4 upscaler."""
 
-
 ROLES: tuple[tuple[str, str], ...] = (
     (r"(?:model\.diffusion_model\.input_blocks\.0\.0|conv_in)\.weight", "first convolution"),
     (r"(?:model\.diffusion_model\.out\.2|conv_out)\.weight", "last convolution"),
@@ -23,7 +22,6 @@ ROLES: tuple[tuple[str, str], ...] = (
 )
 """What a fingerprint's UNet tensor is, whatever the layout names it: fingerprints in the original and the diffusers
 layout are compared role by role."""
-
 
 FIRST_CONVOLUTION = "first convolution"
 

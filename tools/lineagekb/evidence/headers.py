@@ -29,7 +29,6 @@ LAYOUTS: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 
-
 DESIGN_KEYS: dict[str, str] = {
     r"^(model\.diffusion_model\.)?joint_blocks\.\d+\.x_block\.attn2\.": "mmdit-x",
     r"^(model\.diffusion_model\.)?joint_blocks\.": "mmdit",
@@ -40,7 +39,6 @@ DESIGN_KEYS: dict[str, str] = {
 """Tensor-name patterns (JavaScript-compatible regular expressions) that only one denoiser design has, first match
 wins: SD 3.5 Medium's extra self-attention, SD 3's joint blocks, FLUX.1's double-stream blocks, Stable Cascade's
 pooled-text mapper (Stage C) and EfficientNet-latent mapper (Stage B)."""
-
 
 AUTOENCODER_KEYS = ("encoder.conv_in.weight", "encoder.conv_out.weight", "decoder.conv_in.weight", "decoder.conv_out.weight")
 """Tensors every standalone KL autoencoder file has, under the same names in LDM's, diffusers' and FLUX.1's code."""

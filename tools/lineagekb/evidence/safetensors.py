@@ -14,7 +14,6 @@ from typing import Any
 MAX_HEADER_BYTES = 100_000_000
 """The safetensors format's own limit on the JSON header."""
 
-
 CHUNK = 1 << 20
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..escape import markdown_code, spell_out, terminal
 from ..records.load import KnowledgeBase
-from .sync import Finding, SyncResult, Unchecked
+from .findings import Finding, SyncResult, Unchecked
 
 
 @dataclass(frozen=True)

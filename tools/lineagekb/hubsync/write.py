@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..problems import DataError, Problem
 from ..records import model
 from ..records.document import Location, parse
-from .sync import Finding
+from .findings import Finding
 
 Change = tuple[Location, Any]
 
