@@ -233,4 +233,22 @@ def test_autoencoder_fingerprints_come_from_the_ldm_config_and_confirm_the_vae_f
     assert yaml.safe_load(result.stdout)["tensors"] == yaml.safe_load((REPO / "lineage" / "fingerprints" / "kl-f8-autoencoder.yaml").read_text())["tensors"]
     mse = knowledge.records["sd-vae-ft-mse"]
     assert str(weight_evidence(knowledge, mse, "sd-vae-ft-ema")) == "weights shape-compatible (6 of 6 tensors)"
-    assert str(weight_evidence(knowledge, knowledge.records["sd-vae-ft-ema"], "kl-f8")) == "no header evidence yet (no fingerprint for the parent)"
+    # kl-f8 is a zip off the Hub (the LDM model zoo), built by the config the fingerprint comes from
+    assert str(weight_evidence(knowledge, knowledge.records["sd-vae-ft-ema"], "kl-f8")) == "weights shape-compatible (6 of 6 tensors)"
+    turbo = knowledge.records["sd-3-5-large-turbo"]
+    assert str(weight_evidence(knowledge, turbo, "sd-3-5-large")) == "no header evidence yet (no fingerprint for this record or the parent)"
+
+
+def test_a_checkpoint_off_the_hub_has_a_url_and_no_repo(tmp_path: Path) -> None:
+    from lineagekb.website.pages import pages
+
+    knowledge, problems = validate(REPO / "lineage")
+    assert problems == [] and "[kl\\-f8\\.zip](https://ommer-lab.com/files/latent-diffusion/kl-f8.zip)" in pages(knowledge)["components/kl-f8.md"]
+    lineage = tmp_path / "lineage"
+    shutil.copytree(REPO / "lineage", lineage)
+    record = lineage / "components" / "kl-f8.yaml"
+    text = record.read_text(encoding="utf-8").replace("    url: https://ommer-lab", "    repo: CompVis/kl-f8\n    url: https://ommer-lab")
+    record.write_text(text, encoding="utf-8")
+    result = run_tool("validate", str(lineage))
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "url: https://ommer-lab" in row)
+    assert result.returncode == 1 and f"components/kl-f8.yaml:{line}: checkpoints[0].url: a checkpoint has either a Hub `repo`" in result.stderr

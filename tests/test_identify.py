@@ -180,7 +180,7 @@ def test_every_fingerprint_names_its_releases(tmp_path: Path) -> None:
     named = {Path(f["file"]).stem: f["architecture"]["releases"] for f in found}
     assert named["flux-1-dev-transformer"] == ["flux-1-dev"] and named["flux-1-schnell-transformer"] == ["flux-1-schnell"]
     assert named["sd-2-inpainting-unet"] == ["sd-v2-0-inpainting"]
-    assert named["kl-f8-autoencoder-diffusers"] == named["kl-f8-autoencoder"] == ["sd-vae-ft-ema", "sd-vae-ft-mse", "sdxl-vae"]
+    assert named["kl-f8-autoencoder-diffusers"] == named["kl-f8-autoencoder"] == ["kl-f8", "sd-vae-ft-ema", "sd-vae-ft-mse", "sdxl-vae"]
     assert named["flux-1-autoencoder"] == ["flux-vae"] and named["stable-cascade-stage-c-lite-network"] == ["stable-cascade-stage-c"]
 
 

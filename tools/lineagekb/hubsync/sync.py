@@ -34,6 +34,8 @@ DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors"
 def weights_file(checkpoint: model.Checkpoint) -> str | None:
     """The safetensors file whose header shows a checkpoint's tensors: the file itself, or a diffusers folder's
     single weights file (read only for a folder with a fingerprint: the folder name does not say which model it holds)."""
+    if checkpoint.url:  # not on the Hub
+        return None
     if checkpoint.file.endswith(".safetensors"):
         return checkpoint.file
     if checkpoint.format is model.CheckpointFormat.diffusers and checkpoint.fingerprint:
@@ -310,6 +312,8 @@ class _Comparison:
         """Each checkpoint file is there, with the recorded size and hash."""
         for index, checkpoint in enumerate(self.record.checkpoints):
             loc: Location = ("checkpoints", index)
+            if checkpoint.url:  # not on the Hub
+                continue
             if checkpoint.repo is None:
                 facts = own
             else:

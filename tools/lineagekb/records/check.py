@@ -31,6 +31,7 @@ def check(knowledge: KnowledgeBase) -> list[Problem]:
         check_from_scratch,
         check_parents,
         check_availability,
+        check_checkpoint_places,
     ):
         problems += checker(knowledge)
     return sorted(problems)
@@ -258,6 +259,17 @@ def check_parents(knowledge: KnowledgeBase) -> list[Problem]:
                 message = f"{parent.id!r} is already a {parent.relation.value} parent (list a parent once per relation)"
                 problems.append(knowledge.problem(record.id, ("parents", index, "id"), message))
             seen.add((parent.id, parent.relation))
+    return problems
+
+
+def check_checkpoint_places(knowledge: KnowledgeBase) -> list[Problem]:
+    """A checkpoint is on the Hub (in the record's repo or another `repo`) or at a download `url`, not both."""
+    problems = []
+    for record in knowledge.of_kind(model.Lineage):
+        for index, item in enumerate(record.checkpoints):
+            if item.url and item.repo:
+                message = "a checkpoint has either a Hub `repo` or a download `url` (for a file not on the Hub), not both"
+                problems.append(knowledge.problem(record.id, ("checkpoints", index, "url"), message))
     return problems
 
 

@@ -151,6 +151,7 @@ class CheckpointFormat(Vocabulary):
     ckpt = "ckpt", "A pickled PyTorch checkpoint (original training code layout)."
     safetensors = "safetensors", "A single safetensors file (original training code layout)."
     diffusers = "diffusers", "A diffusers folder layout (one folder per component)."
+    zip = "zip", "A zip archive holding a pickled checkpoint (the LDM model zoo's model.zip files)."
 
 
 class HubStatus(Vocabulary):
@@ -331,6 +332,8 @@ class Checkpoint(Model):
     """File name (or folder, for the diffusers layout) inside the repository."""
     repo: RepoId | None = None
     """The repository holding the file, when not the record's own `hub.repo`."""
+    url: Annotated[str, Field(pattern=r"^https://\S+$")] | None = None
+    """Where to download the file when it is not on the Hub (then without `repo`)."""
     weights: Annotated[Weights, Strict(False)] | None
     """Which copy of the weights it holds; null when no source states it (always written out)."""
     format: Annotated[CheckpointFormat, Strict(False)]
