@@ -173,3 +173,12 @@ def test_a_diffusers_folder_with_a_fingerprint_has_its_weights_header_read() -> 
     result, _ = run_sync({repo: {"headers": {"unet/diffusion_pytorch_model.safetensors": base}}}, "--json", "sdxl-1-0-inpainting-0-1", *FAST)
     [finding] = [f for f in json.loads(result.stdout)["findings"] if f["kind"] == "header-changed"]
     assert finding["detail"] == "conv_in.weight: [320, 9, 3, 3] in sdxl-inpainting-unet-diffusers, [320, 4, 3, 3] in the header"
+
+
+def test_a_fingerprinted_diffusers_folder_without_a_single_weights_file_is_reported_unchecked() -> None:
+    repo = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
+    sharded = {"unet/diffusion_pytorch_model.safetensors": None, "unet/diffusion_pytorch_model-00001-of-00002.safetensors": {"size": 10}}
+    result, fake = run_sync({repo: {"files": sharded}}, "--json", "sdxl-1-0-inpainting-0-1", *FAST)
+    output = json.loads(result.stdout)
+    assert fake.ranges == [] and [f for f in output["findings"] if f["kind"] == "header-changed"] == []
+    assert any("no single diffusion_pytorch_model.safetensors in the folder" in u["reason"] for u in output["unchecked"]), output["unchecked"]
