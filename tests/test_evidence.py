@@ -252,3 +252,13 @@ def test_a_checkpoint_off_the_hub_has_a_url_and_no_repo(tmp_path: Path) -> None:
     result = run_tool("validate", str(lineage))
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "url: https://ommer-lab" in row)
     assert result.returncode == 1 and f"components/kl-f8.yaml:{line}: checkpoints[0].url: a checkpoint has either a Hub `repo`" in result.stderr
+
+
+def test_the_fingerprints_index_tables_design_layout_and_checkpoints(knowledge: KnowledgeBase) -> None:
+    from lineagekb.website.pages import pages
+
+    page = pages(knowledge)["fingerprints/index.md"]
+    row = next(
+        line for line in page.splitlines() if line.startswith("| [Stable Diffusion XL base UNet (diffusers layout)") or "sdxl-base-unet-diffusers.md" in line
+    )
+    assert "| unet | diffusers | 5 |" in row and "(../releases/sdxl-1-0-base.md)" in row and "(../releases/sdxl-turbo.md)" in row

@@ -207,12 +207,25 @@ def pages(knowledge: KnowledgeBase, edit_base: str = "") -> dict[str, str]:
     rows = [release_row(site, release) for release in in_family_order] if small else []
     result["releases/index.md"] = env.get_template("releases-index.md.j2").render(rows=rows, families=family_rows, graph=graph_placeholder("family"), c=context)
     result["releases/timeline.md"] = env.get_template("timeline.md.j2").render(months=timeline(knowledge), c=context)
-    kinds = (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization), ("fingerprints", model.Fingerprint))
+    kinds = (("components", model.Component), ("datasets", model.Dataset), ("organizations", model.Organization))
     for name, kind in kinds:
         result[f"{name}/index.md"] = env.get_template("kind-index.md.j2").render(title=name.capitalize(), records=knowledge.of_kind(kind), ctx=context)
+    fingerprints = [fingerprint_row(knowledge, f) for f in knowledge.of_kind(model.Fingerprint)]
+    result["fingerprints/index.md"] = env.get_template("fingerprints-index.md.j2").render(rows=fingerprints, c=context)
     result["reference/fields.md"] = field_reference()
     result["reference/graphs.md"] = env.get_template("graphs.md.j2").render()
     return result
+
+
+def fingerprint_row(knowledge: KnowledgeBase, fingerprint: model.Fingerprint) -> dict[str, Any]:
+    """One row of the fingerprints table: the design, the layout, and the records with a checkpoint of it."""
+    return {
+        "id": fingerprint.id,
+        "architecture": fingerprint.architecture.value,
+        "layout": fingerprint.layout.value,
+        "tensors": len(fingerprint.tensors),
+        "records": [r.id for r in fingerprint_releases(knowledge, fingerprint)],
+    }
 
 
 def family_row(knowledge: KnowledgeBase, family: str, members: list[str]) -> dict[str, Any]:
