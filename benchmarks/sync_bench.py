@@ -63,6 +63,13 @@ def _config(record: model.Release, knowledge: Any) -> dict[str, Any]:
     return configs
 
 
+UNET_HEADER = {
+    "model.diffusion_model.input_blocks.0.0.weight": {"dtype": "F16", "shape": [320, 4, 3, 3]},
+    "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight": {"dtype": "F16", "shape": [320, 768]},
+    "model.diffusion_model.out.2.weight": {"dtype": "F16", "shape": [4, 320, 3, 3]},
+}
+
+
 def _answers(record: model.Lineage, knowledge: Any, repo_of: dict[str, str]) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The model info (without its id) and the config files the Hub would serve for a record's repository."""
     assert record.hub is not None
@@ -94,8 +101,13 @@ def hub_folder(knowledge: Any, root: Path) -> int:
     records = [r for r in knowledge.of_kind(model.Lineage) if r.hub is not None]
     repo_of = {r.id: r.hub.repo for r in records}
     repos = 0
+    # the sync reads each single safetensors file's header by range request: a UNet's, as the synthetic releases are
+    headers: dict[str, dict[str, Any]] = {}
     for record in records:
         info, contents = _answers(record, knowledge, repo_of)
+        for checkpoint in record.checkpoints:
+            if checkpoint.repo is None and checkpoint.file.endswith(".safetensors"):
+                headers.setdefault(record.hub.repo, {})[checkpoint.file] = UNET_HEADER
         for repo in [record.hub.repo, *record.hub.mirrors]:
             path = root / "models" / f"{repo}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +117,7 @@ def hub_folder(knowledge: Any, root: Path) -> int:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
             repos += 1
+    (root / "headers.json").write_text(json.dumps(headers), encoding="utf-8")
     return repos
 
 

@@ -76,16 +76,21 @@ def test_untouched_hub_is_in_sync_for_every_new_repo() -> None:
     output = json.loads(result.stdout)
     assert drift(output) == set() and output["unchecked"] == []
     assert set(output["checked"]) == REPOS
-    # what the records leave out is information only: revisions, sizes, the refiners' and SD 3.5 Medium's resolution
-    assert {f["kind"] for f in output["findings"]} == {"revision", "file-changed", "resolution", "prediction-type"}
+    # what the records leave out is information only: revisions, sizes, the refiners' and SD 3.5 Medium's resolution,
+    # and the files whose headers show a design no fingerprint of this snapshot records
+    assert {f["kind"] for f in output["findings"]} == {"revision", "file-changed", "resolution", "prediction-type", "unfingerprinted"}
+    designs = {(f["record"], f["hub_value"]) for f in output["findings"] if f["kind"] == "unfingerprinted"}
+    assert {("sd-3-5-large", "mmdit"), ("sd-3-5-medium", "mmdit-x"), ("stable-cascade-stage-c", "cascade-prior"), ("sdxl-vae", "autoencoder-kl")} <= designs
     read = {configs_read(path) for _, path in fake.requests if "/resolve/" in path}
     assert {f"{repo}/model_index.json" for repo in PIPELINES} <= read
     for repo in ("stabilityai/stable-diffusion-3-medium-diffusers", "stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-medium"):
         assert {f"{repo}/text_encoder_3/config.json", f"{repo}/transformer/config.json", f"{repo}/scheduler/scheduler_config.json"} <= read
     assert "black-forest-labs/FLUX.1-dev/text_encoder_2/config.json" in read
     assert "stabilityai/stable-diffusion-xl-refiner-1.0/text_encoder_2/config.json" in read
-    # SD 3 Medium's own repository holds the original-layout files only: its configs come from the -diffusers one
-    assert not any(path.startswith("stabilityai/stable-diffusion-3-medium/") for path in read)
+    # SD 3 Medium's own repository holds the original-layout files only: its configs come from the -diffusers one, and
+    # only its checkpoint's header is read there
+    own = "stabilityai/stable-diffusion-3-medium/"
+    assert {path for path in read if path.startswith(own)} == {f"{own}sd3_medium.safetensors"}
 
 
 def test_each_new_check_finds_injected_drift() -> None:
@@ -114,7 +119,8 @@ def test_gated_repos_without_a_token_are_unchecked_not_compared() -> None:
     result, _ = run_sync(scenario("families"), "--json", *GATED, *FAST, token=None)
     assert result.returncode == 3, result.stdout + result.stderr
     output = json.loads(result.stdout)
-    assert {u["repo"] for u in output["unchecked"]} == GATED_PIPELINES
+    # SD 3 Medium's own repo is gated too: the header of its single-file checkpoint cannot be read either
+    assert {u["repo"] for u in output["unchecked"]} == GATED_PIPELINES | {"stabilityai/stable-diffusion-3-medium"}
     assert all("gated: HTTP 401" in u["reason"] and "HF_TOKEN" in u["reason"] for u in output["unchecked"])
     # the model info is public: the gating itself is still compared, and agrees with the records
     assert drift(output) == set()
@@ -182,3 +188,17 @@ def test_a_fingerprinted_diffusers_folder_without_a_single_weights_file_is_repor
     output = json.loads(result.stdout)
     assert fake.ranges == [] and [f for f in output["findings"] if f["kind"] == "header-changed"] == []
     assert any("no single diffusion_pytorch_model.safetensors in the folder" in u["reason"] for u in output["unchecked"]), output["unchecked"]
+
+
+def test_a_header_of_a_design_no_fingerprint_records_gets_the_command_that_derives_one() -> None:
+    result, fake = run_sync(None, "--json", "sd-3-5-large", *FAST)
+    output = json.loads(result.stdout)
+    [finding] = [f for f in output["findings"] if f["kind"] == "unfingerprinted"]
+    sha = next(info for repo, info in fake.models.items() if repo == "stabilityai/stable-diffusion-3.5-large")["sha"]
+    assert finding["severity"] == "info" and finding["field"] == "checkpoints[0].fingerprint" and finding["hub_value"] == "mmdit"
+    assert finding["detail"] == (
+        "mmdit, original layout, 6 distinctive tensors; derive: "
+        f"python tools/fingerprint.py --hub stabilityai/stable-diffusion-3.5-large sd3.5_large.safetensors --revision {sha}"
+    )
+    # information, not a value --write can fill: the records stay as they are
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -23,6 +23,7 @@ KINDS = (
     "shift",
     "header-changed",
     "fingerprint",
+    "unfingerprinted",
     "revision",
 )
 

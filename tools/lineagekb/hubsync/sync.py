@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..evidence.headers import header_fingerprint
 from ..records import model
 from ..records.document import Location
 from ..records.load import KnowledgeBase
@@ -58,11 +59,10 @@ def jobs(records: list[model.Lineage]) -> dict[str, Job]:
             if checkpoint.repo:
                 diffusers = release and checkpoint.format is model.CheckpointFormat.diffusers
                 configs[checkpoint.repo] = configs.get(checkpoint.repo, False) or diffusers
-            # a record with a fingerprinted file gets every safetensors file's header read: a file without its
-            # fingerprint yet may fit one (`--write` fills it in)
-            fingerprinted = any(c.fingerprint for c in record.checkpoints)
+            # every single safetensors file's header is read (a file without its fingerprint may fit one, which
+            # `--write` fills in, or show a design no fingerprint records yet), and a fingerprinted folder's
             weights = weights_file(checkpoint)
-            if fingerprinted and weights:
+            if weights:
                 headers.setdefault(checkpoint.repo or record.hub.repo, set()).add(weights)
     return {repo: Job(wanted, frozenset(headers.get(repo, ()))) for repo, wanted in configs.items()}
 
@@ -87,6 +87,16 @@ class _Comparison:
         self.knowledge, self.record, self.hub, self.answers = knowledge, record, record.hub, answers
         self.repo_records, self.result = repo_records, result
         self.document = knowledge.documents[record.id]
+
+    def check_unfingerprinted(self, facts: RepoFacts, checkpoint: model.Checkpoint, loc: Location, path: str, header: dict[str, list[int]]) -> None:
+        """A header that shows a recorded design no fingerprint fits: the command that derives its fingerprint."""
+        try:
+            design, layout, tensors = header_fingerprint(header)
+        except ValueError:
+            return  # not a network the knowledge base fingerprints (a text encoder, say)
+        revision = f" --revision {facts.sha}" if facts.sha else ""
+        detail = f"{design}, {layout} layout, {len(tensors)} distinctive tensors; derive: python tools/fingerprint.py --hub {facts.id} {path}{revision}"
+        self.add(facts.id, "unfingerprinted", (*loc, "fingerprint"), None, design, checkpoint.source, detail)
 
     def header_source(self, repo: str, revision: str, path: str) -> tuple[str, dict[str, str]]:
         """A `sources` entry for a header read on the Hub, under a key the record does not use yet."""
@@ -364,6 +374,8 @@ class _Comparison:
             return
         if not isinstance(fingerprint, model.Fingerprint):
             fits = [f for f in self.knowledge.of_kind(model.Fingerprint) if all(header.get(n) == s for n, s in f.tensors.items())]
+            if not fits:
+                self.check_unfingerprinted(facts, checkpoint, loc, path, header)
             if fits:
                 best = max(fits, key=lambda f: (len(f.tensors), f.id))
                 detail = f"every tensor of {best.id} in the header read at revision {facts.sha or 'main'}"
