@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,11 @@ def _first_block(tensors: dict[str, list[int]], prefix: str, suffix: str) -> str
     return min(found, key=lambda n: _index(n, prefix), default=None)
 
 
+def _present(tensors: dict[str, list[int]], wanted: Sequence[str | None]) -> dict[str, list[int]]:
+    """The wanted tensors the header has, in the order wanted."""
+    return {name: tensors[name] for name in wanted if name is not None and name in tensors}
+
+
 def header_fingerprint(tensors: dict[str, list[int]]) -> tuple[str, str, dict[str, list[int]]]:
     """The architecture, layout and distinctive tensors of a denoiser, picked from a checkpoint header (name -> shape)
     the way the config-derived fingerprints pick them: for an architecture whose publisher states no config we could
@@ -144,17 +150,16 @@ def header_fingerprint(tensors: dict[str, list[int]]) -> tuple[str, str, dict[st
                 picked[embedding] = tensors[embedding]
                 break
         return "unet", layout, picked
-    if "in_block.1.weight" in tensors and "out_block.0.weight" in tensors:
+    if "in_block.1.weight" in tensors and "out_block.0.weight" in tensors:  # Stable Cascade's Stage A
         down = _last_block(tensors, "down_blocks.", ".0.weight")
-        return "vqgan", "original", {n: tensors[n] for n in ("in_block.1.weight", str(down), "up_blocks.0.0.weight", "out_block.0.weight") if n in tensors}
-    cascade = {"clip_txt_pooled_mapper.weight": "cascade-prior", "effnet_mapper.0.weight": "cascade-decoder"}
-    for key, design in cascade.items():
-        if key in tensors:
-            wanted = ["clip_txt_mapper.weight", "clip_txt_pooled_mapper.weight", "clip_img_mapper.weight", "effnet_mapper.0.weight"]
-            wanted += ["pixels_mapper.0.weight", "clip_mapper.weight", str(_last_block(tensors, "down_downscalers.", ".1.weight"))]
-            if design == "cascade-prior":  # Stage C's downscalers are named otherwise and not part of its fingerprint
-                wanted = wanted[:3]
-            return design, "original", {n: tensors[n] for n in [*wanted, "embedding.1.weight", "clf.1.weight"] if n in tensors}
+        return "vqgan", "original", _present(tensors, ("in_block.1.weight", down, "up_blocks.0.0.weight", "out_block.0.weight"))
+    if "clip_txt_pooled_mapper.weight" in tensors:  # Stage C (its downscalers are named otherwise: not fingerprinted)
+        mappers = ("clip_txt_mapper.weight", "clip_txt_pooled_mapper.weight", "clip_img_mapper.weight")
+        return "cascade-prior", "original", _present(tensors, (*mappers, "embedding.1.weight", "clf.1.weight"))
+    if "effnet_mapper.0.weight" in tensors:  # Stage B
+        downscaler = _last_block(tensors, "down_downscalers.", ".1.weight")
+        mappers = ("effnet_mapper.0.weight", "pixels_mapper.0.weight", "clip_mapper.weight")
+        return "cascade-decoder", "original", _present(tensors, (*mappers, downscaler, "embedding.1.weight", "clf.1.weight"))
     autoencoder = autoencoder_layout(tensors)
     if autoencoder:
         keys = (

@@ -376,7 +376,7 @@ class _Comparison:
             fits = [f for f in self.knowledge.of_kind(model.Fingerprint) if all(header.get(n) == s for n, s in f.tensors.items())]
             if not fits:
                 self.check_unfingerprinted(facts, checkpoint, loc, path, header)
-            if fits:
+            else:
                 best = max(fits, key=lambda f: (len(f.tensors), f.id))
                 detail = f"every tensor of {best.id} in the header read at revision {facts.sha or 'main'}"
                 cites = self.header_source(facts.id, facts.sha, path) if facts.sha else None  # only a pinned revision is cited
