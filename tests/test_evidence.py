@@ -34,6 +34,21 @@ def weight_edges(knowledge: KnowledgeBase, families: set[str]) -> list[tuple[mod
     ]
 
 
+def validate_edited(tmp_path: Path, record: str, old: str, new: str, marker: str) -> tuple[str, int]:
+    """Validate a copy of the records with `old` replaced by `new` in `record` (exit 1 expected); the validator's
+    output and the line of the edited record that holds `marker`."""
+    lineage = tmp_path / "lineage"
+    shutil.copytree(REPO / "lineage", lineage)
+    path = lineage / record
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    result = run_tool("validate", str(lineage))
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result.stderr, next(i for i, row in enumerate(text.splitlines(), 1) if marker in row)
+
+
 def test_every_sd_1_and_2_weight_edge_is_confirmed_by_its_fingerprints(knowledge: KnowledgeBase) -> None:
     edges = weight_edges(knowledge, {"sd-1", "sd-2"})
     assert len(edges) >= 12
@@ -71,36 +86,23 @@ def test_layouts_are_compared_by_what_each_tensor_is() -> None:
 
 
 def test_a_checkpoint_points_to_a_fingerprint_of_its_own_layout(tmp_path: Path) -> None:
-    lineage = tmp_path / "lineage"
-    shutil.copytree(REPO / "lineage", lineage)
-    record = lineage / "releases" / "sdxl-1-0-inpainting-0-1.yaml"
-    text = record.read_text(encoding="utf-8").replace("fingerprint: sdxl-inpainting-unet-diffusers", "fingerprint: sdxl-base-unet")
-    record.write_text(text, encoding="utf-8")
-    result = run_tool("validate", str(lineage))
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "fingerprint: sdxl-base-unet" in row)
-    assert result.returncode == 1
+    marker = "fingerprint: sdxl-base-unet"
+    stderr, line = validate_edited(tmp_path, "releases/sdxl-1-0-inpainting-0-1.yaml", "fingerprint: sdxl-inpainting-unet-diffusers", marker, marker)
     assert (
         f"releases/sdxl-1-0-inpainting-0-1.yaml:{line}: checkpoints[0].fingerprint: a diffusers checkpoint names its tensors in the "
         "diffusers layout, but 'sdxl-base-unet' is in the original layout"
-    ) in result.stderr, result.stderr
+    ) in stderr, stderr
 
 
 def test_reparenting_sd_2_base_onto_sd_1_5_fails_validation(tmp_path: Path) -> None:
-    lineage = tmp_path / "lineage"
-    shutil.copytree(REPO / "lineage", lineage)
-    record = lineage / "releases" / "sd-v2-0-base.yaml"
-    text = record.read_text(encoding="utf-8")
     parents = '  - {id: sd-v1-5, relation: finetune, source: readme, quote: "resumed from sd-v1-5"}\n'
-    text = text.replace("from_scratch: true\n", "from_scratch: false\nparents:\n" + parents)
-    record.write_text(text, encoding="utf-8")
-    result = run_tool("validate", str(lineage))
-    assert result.returncode == 1
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "id: sd-v1-5" in row)
+    edit = ("from_scratch: true\n", "from_scratch: false\nparents:\n" + parents)
+    stderr, line = validate_edited(tmp_path, "releases/sd-v2-0-base.yaml", *edit, "id: sd-v1-5")
     expected = (
         f"releases/sd-v2-0-base.yaml:{line}: parents[0].id: the weights cannot come from 'sd-v1-5' by finetune: "
         "model.diffusion_model.input_blocks.1.1.proj_in.weight: [320, 320] here, [320, 320, 1, 1] in the parent"
     )
-    assert expected in result.stderr, result.stderr
+    assert expected in stderr, stderr
 
 
 def test_a_variant_may_grow_its_first_convolution_by_what_its_task_adds() -> None:
@@ -244,14 +246,9 @@ def test_a_checkpoint_off_the_hub_has_a_url_and_no_repo(tmp_path: Path) -> None:
 
     knowledge, problems = validate(REPO / "lineage")
     assert problems == [] and "[kl\\-f8\\.zip](https://ommer-lab.com/files/latent-diffusion/kl-f8.zip)" in pages(knowledge)["components/kl-f8.md"]
-    lineage = tmp_path / "lineage"
-    shutil.copytree(REPO / "lineage", lineage)
-    record = lineage / "components" / "kl-f8.yaml"
-    text = record.read_text(encoding="utf-8").replace("    url: https://ommer-lab", "    repo: CompVis/kl-f8\n    url: https://ommer-lab")
-    record.write_text(text, encoding="utf-8")
-    result = run_tool("validate", str(lineage))
-    line = next(i for i, row in enumerate(text.splitlines(), 1) if "url: https://ommer-lab" in row)
-    assert result.returncode == 1 and f"components/kl-f8.yaml:{line}: checkpoints[0].url: a checkpoint has either a Hub `repo`" in result.stderr
+    marker = "    url: https://ommer-lab"
+    stderr, line = validate_edited(tmp_path, "components/kl-f8.yaml", marker, "    repo: CompVis/kl-f8\n" + marker, marker)
+    assert f"components/kl-f8.yaml:{line}: checkpoints[0].url: a checkpoint has either a Hub `repo`" in stderr, stderr
 
 
 def test_the_fingerprints_index_tables_design_layout_and_checkpoints(knowledge: KnowledgeBase) -> None:
